@@ -1,0 +1,159 @@
+import type { Db } from '../db/database.js';
+import { maskDocumentNumber, type PiiCrypto } from '../security/pii-crypto.js';
+import type { Account, AccountKind, Credentials, LegalProfile, NaturalProfile } from './account.types.js';
+import type { DocumentType, IdentityType } from './identity-documents.js';
+import { loginNameKey } from './login-name.js';
+
+export interface AccountRow {
+  id: string;
+  kind: AccountKind;
+  loginName: string;
+  passwordHash: string;
+  mobile: string;
+  mobileVerified: boolean;
+  email: string | null;
+  realNameVerified: boolean;
+}
+
+export interface NaturalProfileRow {
+  name: string;
+  identityType?: IdentityType;
+  documentType?: DocumentType;
+  /** Normalised already; stored encrypted with a keyed-hash index. */
+  documentNumber?: string;
+}
+
+export type LegalProfileRow = Omit<LegalProfile, never>;
+
+const toDate = (value: unknown): Date | null => (value ? new Date(value as string) : null);
+const toDay = (value: unknown): string | null =>
+  value ? (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)) : null;
+
+/** SQL for both kinds of account; personal data is encrypted and decrypted here, at the edge. */
+export class AccountRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly crypt: PiiCrypto,
+  ) {}
+
+  async insert(account: AccountRow, profile: { natural?: NaturalProfileRow; legal?: LegalProfileRow }, trx: Db = this.db) {
+    const now = new Date();
+    await trx('accounts').insert({
+      id: account.id,
+      kind: account.kind,
+      login_name: account.loginName,
+      login_name_key: loginNameKey(account.loginName),
+      password_hash: account.passwordHash,
+      mobile_encrypted: this.crypt.encrypt(account.mobile),
+      mobile_index: this.crypt.blindIndex(account.mobile),
+      mobile_verified_at: account.mobileVerified ? now : null,
+      email: account.email,
+      real_name_status: account.realNameVerified ? 'verified' : 'unverified',
+      real_name_verified_at: account.realNameVerified ? now : null,
+    });
+    if (profile.natural) {
+      const { documentNumber } = profile.natural;
+      await trx('natural_profiles').insert({
+        account_id: account.id,
+        name: profile.natural.name,
+        identity_type: profile.natural.identityType ?? null,
+        document_type: profile.natural.documentType ?? null,
+        document_number_encrypted: documentNumber ? this.crypt.encrypt(documentNumber) : null,
+        document_number_index: documentNumber ? this.crypt.blindIndex(documentNumber) : null,
+      });
+    }
+    if (profile.legal) {
+      await trx('legal_profiles').insert({
+        account_id: account.id,
+        org_name: profile.legal.orgName,
+        registration_region: profile.legal.registrationRegion,
+        org_type: profile.legal.orgType,
+        uscc: profile.legal.uscc,
+        registration_number: profile.legal.registrationNumber,
+      });
+    }
+  }
+
+  async loginNameTaken(loginName: string, trx: Db = this.db): Promise<boolean> {
+    return Boolean(await trx('accounts').where('login_name_key', loginNameKey(loginName)).first('id'));
+  }
+
+  async findCredentials(loginName: string): Promise<Credentials | undefined> {
+    const row = await this.db('accounts')
+      .where('login_name_key', loginNameKey(loginName))
+      .first('id', 'kind', 'login_name', 'password_hash', 'status');
+    if (!row) return undefined;
+    return { id: row.id, kind: row.kind, loginName: row.login_name, passwordHash: row.password_hash, status: row.status };
+  }
+
+  async findById(id: string): Promise<Account | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const row = await this.db('accounts as a')
+      .leftJoin('natural_profiles as n', 'n.account_id', 'a.id')
+      .leftJoin('legal_profiles as l', 'l.account_id', 'a.id')
+      .where('a.id', id)
+      .first(
+        'a.*',
+        'n.name', 'n.gender', 'n.ethnicity', 'n.position', 'n.birth_date', 'n.landline', 'n.identity_type',
+        'n.document_type', 'n.document_number_encrypted', 'n.document_valid_until', 'n.document_long_term', 'n.address',
+        'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
+      );
+    return row ? this.toAccount(row) : undefined;
+  }
+
+  async recordLogin(id: string): Promise<void> {
+    await this.db('accounts').where({ id }).update({ last_login_at: this.db.fn.now() });
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db('accounts').where({ id }).update({ password_hash: passwordHash, updated_at: this.db.fn.now() });
+  }
+
+  private toAccount(row: Record<string, unknown>): Account {
+    const natural: NaturalProfile | null =
+      row.kind === 'natural'
+        ? {
+            name: row.name as string,
+            gender: row.gender as string | null,
+            ethnicity: row.ethnicity as string | null,
+            position: row.position as string | null,
+            birthDate: toDay(row.birth_date),
+            landline: row.landline as string | null,
+            identityType: row.identity_type as IdentityType | null,
+            documentType: row.document_type as DocumentType | null,
+            documentNumberMasked: row.document_number_encrypted
+              ? maskDocumentNumber(this.crypt.decrypt(row.document_number_encrypted as string))
+              : null,
+            documentValidUntil: toDay(row.document_valid_until),
+            documentLongTerm: Boolean(row.document_long_term),
+            address: row.address as string | null,
+          }
+        : null;
+    const legal: LegalProfile | null =
+      row.kind === 'legal'
+        ? {
+            orgName: row.org_name as string,
+            registrationRegion: row.registration_region as LegalProfile['registrationRegion'],
+            orgType: row.org_type as LegalProfile['orgType'],
+            uscc: row.uscc as string | null,
+            registrationNumber: row.registration_number as string | null,
+          }
+        : null;
+    return {
+      id: row.id as string,
+      kind: row.kind as AccountKind,
+      loginName: row.login_name as string,
+      mobile: this.crypt.decrypt(row.mobile_encrypted as string),
+      mobileVerified: Boolean(row.mobile_verified_at),
+      email: row.email as string | null,
+      emailVerified: Boolean(row.email_verified_at),
+      status: row.status as Account['status'],
+      realNameStatus: row.real_name_status as Account['realNameStatus'],
+      realNameVerifiedAt: toDate(row.real_name_verified_at),
+      createdAt: toDate(row.created_at)!,
+      updatedAt: toDate(row.updated_at)!,
+      natural,
+      legal,
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import type { DocumentType, IdentityType } from './identity-documents.js';
+
+export type AccountKind = 'natural' | 'legal';
+export type AccountStatus = 'active' | 'locked' | 'disabled';
+export type RealNameStatus = 'unverified' | 'pending_review' | 'rejected' | 'verified' | 'reviewed';
+export type RegistrationRegion = 'domestic' | 'hmt' | 'foreign';
+export type OrgType = 'enterprise' | 'social_organization' | 'public_institution' | 'other';
+
+export interface NaturalProfile {
+  name: string;
+  gender: string | null;
+  ethnicity: string | null;
+  position: string | null;
+  birthDate: string | null;
+  landline: string | null;
+  identityType: IdentityType | null;
+  documentType: DocumentType | null;
+  /** Masked for display; the clear number is only decrypted where a rule needs it. */
+  documentNumberMasked: string | null;
+  documentValidUntil: string | null;
+  documentLongTerm: boolean;
+  address: string | null;
+}
+
+export interface LegalProfile {
+  orgName: string;
+  registrationRegion: RegistrationRegion;
+  orgType: OrgType;
+  uscc: string | null;
+  registrationNumber: string | null;
+}
+
+export interface Account {
+  id: string;
+  kind: AccountKind;
+  loginName: string;
+  mobile: string;
+  mobileVerified: boolean;
+  email: string | null;
+  emailVerified: boolean;
+  status: AccountStatus;
+  realNameStatus: RealNameStatus;
+  realNameVerifiedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  natural: NaturalProfile | null;
+  legal: LegalProfile | null;
+}
+
+/** What login needs: no profile, but the password hash. */
+export interface Credentials {
+  id: string;
+  kind: AccountKind;
+  loginName: string;
+  passwordHash: string | null;
+  status: AccountStatus;
+}

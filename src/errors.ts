@@ -1,0 +1,29 @@
+import type { MessageKey } from './i18n/index.js';
+
+/**
+ * A failure the user can act on: `code` is an i18n key, `status` the HTTP status, `fields` the
+ * per-field message keys for forms. The error handler turns these into pages or JSON.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: MessageKey,
+    readonly status: number = 400,
+    readonly fields: Partial<Record<string, MessageKey>> = {},
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(code);
+  }
+}
+
+/** Bad input: one message per offending field. */
+export class ValidationError extends DomainError {
+  constructor(fields: Partial<Record<string, MessageKey>>) {
+    super('error.validation', 400, fields);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor() {
+    super('error.not_found', 404);
+  }
+}

@@ -1,0 +1,62 @@
+import http from 'node:http';
+import { createApp, createServices } from './app.js';
+import { createDatabase, EmbeddedDatabaseBusyError } from './db/database.js';
+import { migrateLatest } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { ClientsFileError } from './oidc/clients.js';
+import { purgeExpiredOidcModels } from './oidc/knex-adapter.js';
+import { loadSettings, SettingsError } from './settings.js';
+
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createLogger(settings.logLevel);
+  const database = createDatabase(settings.database);
+  const applied = await migrateLatest(database.db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const context = createServices(settings, logger, database.db);
+  const { koa } = await createApp(context);
+  const server = http.createServer(koa.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
+  logger.info(
+    { issuer: settings.issuer, port: settings.port, database: settings.database.kind, clients: context.clients.metadata.length },
+    `listening; OpenID Connect discovery at ${settings.issuer}/.well-known/openid-configuration`,
+  );
+
+  const purge = setInterval(() => {
+    Promise.all([purgeExpiredOidcModels(database.db), context.captchas.purgeExpired(), context.rateLimiter.purgeExpired()]).catch(
+      (error) => logger.warn({ err: error }, 'purge of expired rows failed'),
+    );
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      database.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration mistakes get one clear line, not a stack trace.
+  if (error instanceof SettingsError || error instanceof ClientsFileError || error instanceof EmbeddedDatabaseBusyError) {
+    console.error(`Cannot start: ${error.message}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { AccountKind } from '../accounts/account.types.js';
+import { DomainError, ValidationError } from '../errors.js';
+import { LOGIN_CAPTCHA_PURPOSE, LoginRefused, type LoginService } from '../flows/login/login.service.js';
+import { renderPage, type PageChrome } from '../http/render.js';
+import { matchLocale } from '../i18n/index.js';
+import type { CaptchaService } from '../security/captcha.service.js';
+import type { CsrfTokens } from '../security/csrf.js';
+import type { ClientRegistry } from './clients.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  clients: ClientRegistry;
+  login: LoginService;
+  captchas: CaptchaService;
+  csrf: CsrfTokens;
+  chrome: PageChrome;
+}
+
+interface LoginForm {
+  window: AccountKind;
+  loginName: string;
+  errors: Partial<Record<string, string>>;
+  message?: string;
+  captchaRequired: boolean;
+}
+
+const isWindow = (value: unknown): value is AccountKind => value === 'natural' || value === 'legal';
+
+/**
+ * The OP's interaction pages: the login page with its two windows, and consent for RPs that are
+ * not first-party. Each step ends with interactionResult, which hands control back to oidc-provider.
+ */
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { provider, clients, login, captchas, csrf, chrome } = deps;
+  const router = new Router({ prefix: '/interaction/:uid' });
+
+  async function details(ctx: Context) {
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new DomainError('error.session_expired', 400);
+    // The RP may ask for a language with ui_locales; an explicit choice (lang cookie) wins.
+    if (!ctx.state.localeChosen) {
+      const requested = matchLocale(interaction.params.ui_locales as string | undefined);
+      if (requested) ctx.state.locale = requested;
+    }
+    return interaction;
+  }
+
+  async function finish(ctx: Context, result: Record<string, unknown>) {
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+  }
+
+  function requireCsrf(ctx: Context) {
+    if (!csrf.verify(`interaction:${ctx.params.uid}`, (ctx.request.body as Record<string, unknown>)?.csrf)) {
+      throw new DomainError('error.csrf', 403);
+    }
+  }
+
+  async function renderLogin(ctx: Context, interaction: Awaited<ReturnType<typeof details>>, form: LoginForm, status = 200) {
+    const clientId = interaction.params.client_id as string;
+    const t = ctx.state.t;
+    renderPage(
+      ctx,
+      chrome,
+      'login',
+      {
+        uid: interaction.uid,
+        csrf: csrf.issue(`interaction:${interaction.uid}`),
+        clientName: clients.relyingParties.get(clientId)?.name[ctx.state.locale as 'zh-CN' | 'en'],
+        form: { ...form, message: form.message, errors: form.errors },
+        captcha: form.captchaRequired ? await captchas.create(LOGIN_CAPTCHA_PURPOSE) : null,
+        t,
+      },
+      status,
+    );
+  }
+
+  router.get('/', async (ctx) => {
+    const interaction = await details(ctx);
+    if (interaction.prompt.name === 'login') {
+      const queryWindow = ctx.query.window;
+      const requested = interaction.params.login_type;
+      const window = isWindow(queryWindow) ? queryWindow : isWindow(requested) ? requested : 'natural';
+      return renderLogin(ctx, interaction, { window, loginName: '', errors: {}, captchaRequired: false });
+    }
+    if (interaction.prompt.name === 'consent') {
+      const clientId = interaction.params.client_id as string;
+      if (clients.relyingParties.get(clientId)?.firstParty) return finish(ctx, await grantConsent(interaction));
+      return renderPage(ctx, chrome, 'consent', {
+        uid: interaction.uid,
+        csrf: csrf.issue(`interaction:${interaction.uid}`),
+        clientName: clients.relyingParties.get(clientId)?.name[ctx.state.locale as 'zh-CN' | 'en'] ?? clientId,
+        scopes: String(interaction.params.scope ?? 'openid').split(' '),
+      });
+    }
+    throw new DomainError('error.session_expired', 400);
+  });
+
+  router.post('/login', async (ctx) => {
+    const interaction = await details(ctx);
+    requireCsrf(ctx);
+    if (interaction.prompt.name !== 'login') throw new DomainError('error.session_expired', 400);
+    const body = ctx.request.body as Record<string, string | undefined>;
+    const window: AccountKind = isWindow(body.window) ? body.window : 'natural';
+    const loginName = String(body.loginName ?? '').slice(0, 200);
+    try {
+      const accountId = await login.authenticate({
+        window,
+        loginName,
+        password: String(body.password ?? ''),
+        captchaId: body.captchaId,
+        captchaAnswer: body.captcha,
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+      });
+      return await finish(ctx, { login: { accountId, amr: ['pwd'], remember: true } });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const t = ctx.state.t;
+      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      const captchaRequired =
+        error instanceof LoginRefused ? error.captchaRequired : await login.captchaRequiredFor(loginName);
+      return renderLogin(
+        ctx,
+        interaction,
+        {
+          window,
+          loginName,
+          errors,
+          message: error instanceof ValidationError ? undefined : t(error.code, error.params),
+          captchaRequired,
+        },
+        error.status,
+      );
+    }
+  });
+
+  async function grantConsent(interaction: Awaited<ReturnType<typeof details>>) {
+    const { prompt, params, session } = interaction;
+    const grant = interaction.grantId
+      ? (await provider.Grant.find(interaction.grantId))!
+      : new provider.Grant({ accountId: session!.accountId, clientId: params.client_id as string });
+    const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    const grantId = await grant.save();
+    return { consent: interaction.grantId ? {} : { grantId } };
+  }
+
+  router.post('/confirm', async (ctx) => {
+    const interaction = await details(ctx);
+    requireCsrf(ctx);
+    if (interaction.prompt.name !== 'consent') throw new DomainError('error.session_expired', 400);
+    await finish(ctx, await grantConsent(interaction));
+  });
+
+  router.post('/abort', async (ctx) => {
+    await details(ctx);
+    requireCsrf(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' });
+  });
+
+  return router;
+}

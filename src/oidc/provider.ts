@@ -1,0 +1,159 @@
+import Provider, { type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
+import type { AccountRepository } from '../accounts/account.repository.js';
+import type { Db } from '../db/database.js';
+import { renderTemplate } from '../http/render.js';
+import { DEFAULT_LOCALE, translator, type Locale, type MessageKey } from '../i18n/index.js';
+import type { Logger } from '../logger.js';
+import type { Settings } from '../settings.js';
+import { accountClaims, CLAIMS_BY_SCOPE, SCOPES } from './claims.js';
+import type { ClientRegistry } from './clients.js';
+import { knexAdapterFactory } from './knex-adapter.js';
+
+export interface ProviderDeps {
+  settings: Settings;
+  db: Db;
+  accounts: AccountRepository;
+  clients: ClientRegistry;
+  jwks: { keys: JWK[] };
+  cookieKeys: string[];
+  logger: Logger;
+}
+
+/** OAuth error codes we explain in the user's words; others get a generic sentence. */
+const errorMessages: Record<string, MessageKey> = {
+  invalid_redirect_uri: 'error.oidc.invalid_redirect_uri',
+  invalid_client: 'error.oidc.invalid_client',
+  invalid_request: 'error.oidc.invalid_request',
+  access_denied: 'error.oidc.access_denied',
+  session_not_found: 'error.session_expired',
+};
+
+function pageLocale(ctx: KoaContextWithOIDC): Locale {
+  return (ctx.state.locale as Locale | undefined) ?? DEFAULT_LOCALE;
+}
+
+function chrome(ctx: KoaContextWithOIDC, settings: Settings) {
+  const locale = pageLocale(ctx);
+  return { t: translator(locale), locale, supportPhone: settings.supportPhone, requestId: ctx.state.requestId, languageUrl: null };
+}
+
+function clientName(clients: ClientRegistry, clientId: string | undefined, locale: Locale): string | undefined {
+  return clientId ? clients.relyingParties.get(clientId)?.name[locale] : undefined;
+}
+
+/** The whole OP is this one configuration object (node-oidc-provider's design). */
+export function createProvider(deps: ProviderDeps): Provider {
+  const { settings, db, accounts, clients, jwks, cookieKeys, logger } = deps;
+  const { ttl } = settings;
+
+  const configuration: Configuration = {
+    adapter: knexAdapterFactory(db),
+    clients: clients.metadata,
+    jwks,
+    cookies: {
+      keys: cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', secure: settings.production },
+      short: { httpOnly: true, sameSite: 'lax', secure: settings.production },
+    },
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    // An RP must always say where to return; oidc-provider then matches it exactly.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    scopes: [...SCOPES],
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid] } as unknown as Configuration['claims'],
+    // RPs read the claims of their scopes straight from the ID token, not only from userinfo.
+    conformIdTokenClaims: false,
+    extraParams: ['login_type'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = renderTemplate('logout', {
+            ...chrome(ctx, settings),
+            form,
+            clientName: clientName(clients, ctx.oidc.client?.clientId, pageLocale(ctx)),
+          });
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = renderTemplate('logged-out', {
+            ...chrome(ctx, settings),
+            clientName: clientName(clients, ctx.oidc.client?.clientId, pageLocale(ctx)),
+          });
+        },
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    async findAccount(_ctx, sub) {
+      const account = await accounts.findById(sub);
+      if (!account || account.status === 'disabled') return undefined;
+      return { accountId: account.id, claims: async () => ({ ...accountClaims(account), sub: account.id }) };
+    },
+    /**
+     * First-party business systems never show a consent page: their grant is made (and topped up
+     * with newly requested scopes) here.
+     */
+    async loadExistingGrant(ctx) {
+      const { oidc } = ctx;
+      const clientId = oidc.client!.clientId;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(clientId);
+      const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      if (!clients.relyingParties.get(clientId)?.firstParty) return existing;
+      const grant = existing ?? new oidc.provider.Grant({ clientId, accountId: oidc.session!.accountId! });
+      grant.addOIDCScope(oidc.requestParamOIDCScopes ? [...oidc.requestParamOIDCScopes].join(' ') : 'openid');
+      if (oidc.requestParamClaims) grant.addOIDCClaims([...oidc.requestParamClaims]);
+      await grant.save();
+      if (!existing) oidc.session!.grantIdFor(clientId, grant.jti);
+      return grant;
+    },
+    async renderError(ctx, out, error) {
+      const key = errorMessages[out.error] ?? 'error.oidc.generic';
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      if (status >= 500) logger.error({ err: error, requestId: ctx.state.requestId }, 'provider error');
+      ctx.type = 'html';
+      ctx.body = renderTemplate('error', {
+        ...chrome(ctx, settings),
+        message: translator(pageLocale(ctx))(status >= 500 ? 'error.internal' : key, {
+          description: out.error_description ?? out.error,
+          requestId: ctx.state.requestId ?? '',
+        }),
+        code: out.error,
+      });
+    },
+    ttl: {
+      Session: ttl.session,
+      Interaction: ttl.interaction,
+      AuthorizationCode: ttl.authorizationCode,
+      AccessToken: ttl.accessToken,
+      IdToken: ttl.idToken,
+      RefreshToken: ttl.refreshToken,
+      // A grant must outlive the refresh tokens issued from it.
+      Grant: ttl.refreshToken,
+    },
+    // Every refresh rotates the token; replaying a used one revokes the whole grant.
+    rotateRefreshToken: true,
+    expiresWithSession: async (_ctx, token) => !token.scopes.has('offline_access'),
+  };
+
+  const provider = new Provider(settings.issuer, configuration);
+  provider.proxy = settings.trustProxy;
+  provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state?.requestId }, 'provider server error'));
+  provider.on('backchannel.error', (...args: unknown[]) => {
+    const [, error, client] = args as [unknown, Error, { clientId: string }];
+    logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout failed');
+  });
+  return provider;
+}
