@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
@@ -141,7 +140,6 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
-    .use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }))
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(mount(provider));

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountKind } from '../accounts/account.types.js';
@@ -36,6 +37,8 @@ const isWindow = (value: unknown): value is AccountKind => value === 'natural' |
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { provider, clients, login, captchas, csrf, chrome } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
+  // Only our forms are parsed here: oidc-provider parses its own endpoints' bodies.
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
 
   async function details(ctx: Context) {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);

@@ -1,0 +1,76 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import crypto from 'node:crypto';
+import { createApp, createServices, type AppContext } from '../../src/app.js';
+import { createDatabase } from '../../src/db/database.js';
+import { migrateLatest } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/logger.js';
+import { parseClients } from '../../src/oidc/clients.js';
+import { loadSettings } from '../../src/settings.js';
+import type Provider from 'oidc-provider';
+
+export interface TestApp {
+  url: string;
+  context: AppContext;
+  provider: Provider;
+  close(): Promise<void>;
+}
+
+/** A fixed key for tests; production keys come from PII_KEY. */
+export const TEST_PII_KEY = 'a'.repeat(64);
+
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set: the jest global setup starts PostgreSQL');
+  return url;
+}
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+/**
+ * Starts the real app in this process on a random loopback port against the test PostgreSQL.
+ * `clients` replaces config/clients.json (entries in the file's format).
+ */
+export async function startTestApp(options: { env?: Record<string, string>; clients?: unknown[] } = {}): Promise<TestApp> {
+  const server = http.createServer();
+  const port = await listen(server);
+  const url = `http://127.0.0.1:${port}`;
+  const settings = loadSettings({
+    NODE_ENV: 'test',
+    DATABASE_URL: testDatabaseUrl(),
+    ISSUER: url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PII_KEY: TEST_PII_KEY,
+    ...options.env,
+  });
+  const database = createDatabase(settings.database);
+  await migrateLatest(database.db);
+  const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
+  const context = createServices(settings, createLogger(settings.logLevel), database.db, clients);
+  const { koa, provider } = await createApp(context);
+  server.on('request', koa.callback());
+  return {
+    url,
+    context,
+    provider,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}
+
+/** A unique suffix so every test makes its own data (no shared fixtures, no truncation). */
+export function unique(prefix = 't'): string {
+  return `${prefix}_${crypto.randomBytes(6).toString('hex')}`;
+}
+
+/** A valid-format mainland mobile, unique enough per test. */
+export function uniqueMobile(): string {
+  return `139${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`;
+}
+
+export const STRONG_PASSWORD = 'Correct-Horse-42';

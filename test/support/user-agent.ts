@@ -1,0 +1,58 @@
+/**
+ * A minimal cookie-keeping HTTP user agent for driving the OP's pages in integration tests without a
+ * browser (the browser tests use real Chromium). Follows redirects only within `stopAt`'s rules.
+ */
+export class UserAgent {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+    const response = await fetch(url, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      redirect: 'manual',
+      headers: {
+        ...this.headers,
+        ...init.headers,
+        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const index = pair!.indexOf('=');
+      const name = pair!.slice(0, index);
+      const value = pair!.slice(index + 1);
+      if (/expires=Thu, 01 Jan 1970/i.test(header) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const body = await response.text();
+    const location = response.headers.get('location');
+    return { status: response.status, body, location: location ? new URL(location, url).href : null, headers: response.headers };
+  }
+
+  /** GETs `url` and follows redirects until a page (non-3xx) or a URL starting with `until`. */
+  async follow(url: string, until?: string) {
+    let current = url;
+    for (let hops = 0; hops < 10; hops += 1) {
+      if (until && current.startsWith(until)) return { url: current, status: 0, body: '' };
+      const response = await this.request(current);
+      if (response.status < 300 || response.status >= 400 || !response.location) return { url: current, ...response };
+      current = response.location;
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  /** Posts a form and then follows its redirects like a browser (303 → GET). */
+  async submit(url: string, form: Record<string, string>, until?: string) {
+    const response = await this.request(url, { form });
+    if (response.status >= 300 && response.status < 400 && response.location) return this.follow(response.location, until);
+    return { url, ...response };
+  }
+}
+
+/** Reads a hidden input's value from a page (the CSRF token, the captcha id). */
+export function hiddenInput(html: string, name: string): string | undefined {
+  return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+}
