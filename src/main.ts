@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { createApp, createServices } from './app.js';
+import { createApp } from './app.js';
+import { createServices } from './services.js';
 import { createDatabase, EmbeddedDatabaseBusyError } from './db/database.js';
 import { migrateLatest } from './db/migrate.js';
 import { createLogger } from './logger.js';

@@ -7,16 +7,18 @@ import { projectRoot } from './paths.js';
 /** A setting that cannot be used; main prints its message as the one start-up error line. */
 export class SettingsError extends Error {}
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).int({ error: `must be a whole number from ${min} to ${max}` }).min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` });
+const seconds = (fallback: number) => integer(1).default(fallback);
 const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  NODE_ENV: z.enum(['development', 'test', 'production'], { error: 'must be development, test or production' }).default('development'),
+  PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  ISSUER: z.url().optional(),
+  ISSUER: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://id.example.gov.cn' }).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -24,7 +26,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
   CLIENTS_FILE: z.string().min(1).default('config/clients.json'),
   PII_KEY: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   TRUST_PROXY: flag.default(false),
   SUPPORT_PHONE: z.string().min(1).default('010-88659000'),
 
@@ -35,14 +37,16 @@ const envSchema = z.object({
   ID_TOKEN_TTL: seconds(15 * 60),
   REFRESH_TOKEN_TTL: seconds(8 * 3600),
 
-  LOGIN_CAPTCHA_AFTER: z.coerce.number().int().min(0).default(3),
-  LOGIN_LOCK_AFTER: z.coerce.number().int().min(1).default(5),
+  LOGIN_CAPTCHA_AFTER: integer(0).default(3),
+  LOGIN_LOCK_AFTER: integer(1).default(5),
   LOGIN_LOCK_SECONDS: seconds(15 * 60),
-  ADDRESS_LOGIN_FAILURES: z.coerce.number().int().min(1).default(30),
+  ADDRESS_LOGIN_FAILURES: integer(1).default(30),
   ADDRESS_LOGIN_WINDOW: seconds(15 * 60),
   CAPTCHA_TEST_ANSWER: z.string().min(1).optional(),
-  HASH_CONCURRENCY: z.coerce.number().int().min(1).default(os.availableParallelism()),
+  HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
 });
+
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'PII_KEY', 'CAPTCHA_TEST_ANSWER']);
 
 export type Settings = ReturnType<typeof buildSettings>;
 
@@ -92,7 +96,9 @@ export function loadSettings(source: NodeJS.ProcessEnv = process.env): Settings 
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new SettingsError(`${name}: ${issue.message} (got ${JSON.stringify(cleaned[name] ?? null)})`);
+    // Values that may hold credentials are never echoed.
+    const shown = SECRET_SETTINGS.has(name) ? '' : ` (got ${JSON.stringify(cleaned[name] ?? null)})`;
+    throw new SettingsError(`${name}: ${issue.message}${shown}`);
   }
   const settings = buildSettings(parsed.data);
 

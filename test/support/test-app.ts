@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import crypto from 'node:crypto';
-import { createApp, createServices, type AppContext } from '../../src/app.js';
+import { createApp } from '../../src/app.js';
+import { createServices, type AppContext } from '../../src/services.js';
 import { createDatabase } from '../../src/db/database.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';

@@ -1,0 +1,179 @@
+import { parseArgs } from 'node:util';
+import { createServices } from '../services.js';
+import { createDatabase, EmbeddedDatabaseBusyError, type Database } from '../db/database.js';
+import { migrateLatest } from '../db/migrate.js';
+import { ValidationError } from '../errors.js';
+import { matchLocale, translator } from '../i18n/index.js';
+import { createLogger } from '../logger.js';
+import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
+import { loadSettings, SettingsError, type Settings } from '../settings.js';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+  db migrate                       apply pending database migrations
+  keys rotate                      make a new signing key; the old one stays published for verification
+  keys list                        list signing keys (kid, created, retired)
+  clients check [FILE]             validate a clients file (default: CLIENTS_FILE or config/clients.json)
+  account create --kind natural|legal --login NAME --mobile MOBILE
+                 (--password PASSWORD | --password-stdin)
+                 natural: --name NAME [--document-number ID]
+                 legal:   --org-name NAME --uscc CODE
+                 [--email EMAIL] [--verified]
+
+Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
+
+/** A mistake in how the command was called: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+/** Maps the account service's field names to the flags the operator typed. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  loginName: '--login',
+  password: '--password',
+  mobile: '--mobile',
+  email: '--email',
+  name: '--name',
+  documentNumber: '--document-number',
+  documentType: '--document-number',
+  orgName: '--org-name',
+  uscc: '--uscc',
+  registrationNumber: '--uscc',
+};
+
+async function withDatabase<T>(settings: Settings, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = createDatabase(settings.database);
+  try {
+    await migrateLatest(database.db);
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, '');
+}
+
+async function accountCreate(settings: Settings, argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kind: { type: 'string' },
+      login: { type: 'string' },
+      password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      mobile: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      'document-number': { type: 'string' },
+      'org-name': { type: 'string' },
+      uscc: { type: 'string' },
+      verified: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const kind = values.kind;
+  if (kind !== 'natural' && kind !== 'legal') throw new UsageError('--kind must be natural or legal');
+  const required: Array<keyof typeof values> = ['login', 'mobile', ...(kind === 'natural' ? (['name'] as const) : (['org-name', 'uscc'] as const))];
+  const missing = required.filter((flag) => !values[flag]);
+  if (missing.length) throw new UsageError(`missing ${missing.map((f) => `--${f}`).join(', ')}`);
+  const password = values['password-stdin'] ? await readStdin() : values.password;
+  if (!password) throw new UsageError('give --password or --password-stdin');
+
+  await withDatabase(settings, async ({ db }) => {
+    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+    const account = await services.accountService.create(
+      {
+        kind,
+        loginName: values.login!,
+        password,
+        mobile: values.mobile!,
+        email: values.email,
+        name: values.name,
+        documentNumber: values['document-number'],
+        orgName: values['org-name'],
+        uscc: values.uscc,
+        realNameVerified: values.verified ?? false,
+        mobileVerified: values.verified ?? false,
+      },
+      { type: 'cli', id: process.env.USER ?? 'operator' },
+    );
+    console.log(
+      `created ${account.kind} account ${account.loginName} (sub ${account.id})` +
+        (account.realNameStatus === 'verified' ? ', real-name verified' : ''),
+    );
+  });
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [group, action, ...rest] = argv;
+  const command = `${group ?? ''} ${action ?? ''}`.trim();
+  if (!group || group === 'help' || group === '--help' || group === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  if (command === 'clients check') {
+    // Reads the file only: no database, no other settings needed.
+    const file = rest[0] ?? process.env.CLIENTS_FILE ?? 'config/clients.json';
+    const registry = loadClientsFile(file, process.env, process.env.NODE_ENV === 'production');
+    console.log(`${file}: ${registry.metadata.length} client(s) OK: ${[...registry.relyingParties.keys()].join(', ')}`);
+    return;
+  }
+  const settings = loadSettings();
+  switch (command) {
+    case 'db migrate':
+      await withDatabase(settings, async () => undefined).then(() => console.log('database is up to date'));
+      return;
+    case 'keys rotate':
+      await withDatabase(settings, async ({ db }) => {
+        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+        const { newKid, retiredKids } = await services.signingKeys.rotate();
+        await services.audit.record({
+          event: 'keys.rotated',
+          outcome: 'success',
+          actor: { type: 'cli', id: process.env.USER ?? 'operator' },
+          subject: { type: 'signing_key', id: newKid },
+          details: { retired: retiredKids },
+        });
+        console.log(`new signing key ${newKid}; retired ${retiredKids.join(', ') || 'none'} (still published for verification)`);
+        console.log('Restart running instances to sign with the new key.');
+      });
+      return;
+    case 'keys list':
+      await withDatabase(settings, async ({ db }) => {
+        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+        for (const key of await services.signingKeys.list()) {
+          console.log(`${key.kid}  created ${key.createdAt.toISOString()}  ${key.retiredAt ? `retired ${key.retiredAt.toISOString()}` : 'active'}`);
+        }
+      });
+      return;
+    case 'account create':
+      await accountCreate(settings, rest);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  const t = translator(matchLocale(process.env.LANG) ?? 'zh-CN');
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof ValidationError) {
+    for (const [field, key] of Object.entries(error.fields)) console.error(`${FLAG_FOR_FIELD[field] ?? field}: ${t(key!)}`);
+    process.exit(1);
+  }
+  if (error instanceof EmbeddedDatabaseBusyError) {
+    console.error(`${error.message}\nThe embedded database serves one process at a time: stop the server (npm start) first.`);
+    process.exit(1);
+  }
+  if (error instanceof SettingsError || error instanceof ClientsFileError) {
+    console.error(`error: ${error.message}`);
+    process.exit(1);
+  }
+  console.error(error);
+  process.exit(1);
+});
