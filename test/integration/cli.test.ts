@@ -1,0 +1,102 @@
+/** The operator CLI as operators run it (a child process), against the test PostgreSQL. */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import knexFactory from 'knex';
+import { uniqueUscc } from '../support/accounts.js';
+import { STRONG_PASSWORD, TEST_PII_KEY, testDatabaseUrl, unique, uniqueMobile } from '../support/test-app.js';
+
+const execFileAsync = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+
+async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, DATABASE_URL: testDatabaseUrl(), PII_KEY: TEST_PII_KEY, NODE_OPTIONS: '', LANG: 'zh_CN.UTF-8' };
+  const child = execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env });
+  if (input !== undefined) {
+    child.child.stdin!.end(input);
+  }
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('operator CLI', () => {
+  const db = knexFactory({ client: 'pg', connection: testDatabaseUrl() });
+  afterAll(() => db.destroy());
+
+  test('when a verified legal account is created, then it is stored real-name verified with its USCC and audited', async () => {
+    const login = unique('cli_org');
+    const uscc = uniqueUscc();
+    const result = await cli(['account', 'create', '--kind', 'legal', '--login', login, '--password', STRONG_PASSWORD, '--mobile', uniqueMobile(), '--org-name', '测试单位', '--uscc', uscc, '--verified']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`created legal account ${login}`);
+    const row = await db('accounts as a').join('legal_profiles as l', 'l.account_id', 'a.id').where('a.login_name', login).first('a.id', 'a.real_name_status', 'l.uscc', 'a.mobile_encrypted');
+    expect(row).toMatchObject({ real_name_status: 'verified', uscc });
+    expect(row.mobile_encrypted).toMatch(/^v1\./);
+    const audit = await db('audit_events').where({ event: 'account.created', subject_id: row.id }).first();
+    expect(audit).toMatchObject({ outcome: 'success', actor_type: 'cli' });
+  });
+
+  test('when the password comes on standard input, then the natural account is created with it', async () => {
+    const login = unique('cli_nat');
+    const result = await cli(['account', 'create', '--kind', 'natural', '--login', login, '--password-stdin', '--mobile', uniqueMobile(), '--name', '张三'], `${STRONG_PASSWORD}\n`);
+    expect(result.code).toBe(0);
+    const row = await db('accounts').where('login_name', login).first('password_hash');
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  test('when the data is invalid, then each bad flag is named with its rule and nothing is stored', async () => {
+    const login = unique('cli_bad');
+    const result = await cli(['account', 'create', '--kind', 'legal', '--login', login, '--password', 'short', '--mobile', '12345', '--org-name', '单位', '--uscc', '91110108MA01ET88X1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--password: 密码至少 8 位');
+    expect(result.stderr).toContain('--mobile: 请输入正确的 11 位手机号码');
+    expect(result.stderr).toContain('--uscc: 统一社会信用代码校验位不正确');
+    expect(await db('accounts').where('login_name', login).first()).toBeUndefined();
+  });
+
+  test('when a login name is taken in another case, then creation is refused', async () => {
+    const login = unique('Cli_Case');
+    expect((await cli(['account', 'create', '--kind', 'natural', '--login', login, '--password', STRONG_PASSWORD, '--mobile', uniqueMobile(), '--name', '甲'])).code).toBe(0);
+    const again = await cli(['account', 'create', '--kind', 'natural', '--login', login.toUpperCase(), '--password', STRONG_PASSWORD, '--mobile', uniqueMobile(), '--name', '乙']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('--login: 该登录名已被注册');
+  });
+
+  test('when a flag is missing or unknown, then the usage is printed with exit code 2', async () => {
+    const missing = await cli(['account', 'create', '--kind', 'natural', '--login', unique('x')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing --mobile, --name');
+    const unknown = await cli(['account', 'create', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+
+  test('when keys are rotated, then a new active key exists, the old one is retired but kept, and the rotation is audited', async () => {
+    const result = await cli(['keys', 'rotate']);
+    expect(result.code).toBe(0);
+    const newKid = /new signing key (\S+);/.exec(result.stdout)![1];
+    const active = await db('signing_keys').whereNull('retired_at').select('kid');
+    // Other suites may rotate concurrently; this key must be among the active ones and the retired kept.
+    expect(active.map((row) => row.kid)).toContain(newKid);
+    expect(Number((await db('signing_keys').whereNotNull('retired_at').count({ n: '*' }))[0]!.n)).toBeGreaterThan(0);
+    expect(await db('audit_events').where({ event: 'keys.rotated', subject_id: newKid }).first()).toBeDefined();
+  });
+
+  test('when a clients file is checked, then the shipped one passes and a broken one is refused naming entry and field', async () => {
+    const ok = await cli(['clients', 'check', 'config/clients.json']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('2 client(s) OK: hightech, sme');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'clients-')), 'clients.json');
+    fs.writeFileSync(file, JSON.stringify([{ client_id: 'broken', client_secret: 'x'.repeat(40), redirect_uris: ['not a url'], name: { 'zh-CN': 'a', en: 'a' }, policy: { account_kinds: ['legal'] } }]));
+    const bad = await cli(['clients', 'check', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('entry 0 (client_id "broken"): redirect_uris[0]');
+  });
+});
