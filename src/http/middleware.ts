@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
-import { DomainError } from '../errors.js';
+import { DomainError, NotFoundError } from '../errors.js';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { renderPage, type PageChrome } from './render.js';
@@ -33,6 +33,8 @@ export function errorHandler(logger: Logger, chrome: PageChrome) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
+      // Nothing (not even oidc-provider, mounted last) answered: our page, not a bare "Not Found".
+      if (ctx.status === 404 && ctx.body == null) throw new NotFoundError();
     } catch (caught) {
       const t = ctx.state.t ?? translator(DEFAULT_LOCALE);
       let error: DomainError;
