@@ -14,9 +14,17 @@ const eta = new Eta({
   cache: process.env.NODE_ENV !== 'development',
 });
 
-/** The URL of the current page in the other language. */
+/**
+ * The URL of the current page in the other language. A link is a GET: after a POST (a form shown
+ * again with its errors) it points at the form's own page, the parent of the action path
+ * (`/interaction/:uid/login` → `/interaction/:uid`), never at the action, which has no GET.
+ */
 function switchLanguageUrl(ctx: Context, locale: Locale): string {
   const url = new URL(ctx.originalUrl, 'http://placeholder');
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+    url.pathname = url.pathname.replace(/\/[^/]+\/?$/, '') || '/';
+    url.search = '';
+  }
   url.searchParams.set('lang', locale === 'zh-CN' ? 'en' : 'zh-CN');
   return `${url.pathname}${url.search}`;
 }

@@ -7,6 +7,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'platform.help': 'Help',
   'lang.switch': '中文',
   'lang.name': 'English',
+  'a11y.skip': 'Skip to main content',
+  'nav.home': 'Go to the home page',
 
   'login.title': 'Sign in',
   'login.tabs': 'Sign-in type',
@@ -24,6 +26,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'login.forgot': 'Forgot password',
   'login.client': 'You are signing in to: {client}',
   'login.show_password': 'Show password',
+  'login.switch_window': 'Switch to the "{window}" tab',
 
   'login.error.invalid_credentials': 'Login name or password is incorrect',
   'login.error.wrong_window_natural': 'This is a natural-person account: please sign in with the "Natural person" tab.',
@@ -62,6 +65,8 @@ export const en: Record<keyof typeof zhCN, string> = {
 
   'error.title': 'Something went wrong',
   'error.back': 'Back',
+  'error.code': 'Error code: {code}',
+  'error.reference': 'Reference: {requestId}',
   'error.validation': 'Please check what you entered',
   'error.not_found': 'Page not found',
   'error.csrf': 'This page has expired or the request did not come from it. Go back and try again.',

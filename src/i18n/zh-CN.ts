@@ -6,6 +6,8 @@ export const zhCN = {
   'platform.help': '常见问题',
   'lang.switch': 'English',
   'lang.name': '中文',
+  'a11y.skip': '跳到主要内容',
+  'nav.home': '返回首页',
 
   'login.title': '用户登录',
   'login.tabs': '登录方式',
@@ -23,6 +25,7 @@ export const zhCN = {
   'login.forgot': '忘记密码',
   'login.client': '您正在登录：{client}',
   'login.show_password': '显示密码',
+  'login.switch_window': '切换到“{window}”窗口',
 
   'login.error.invalid_credentials': '登录名或密码错误',
   'login.error.wrong_window_natural': '该账号为自然人账号，请在“自然人登录”窗口登录。',
@@ -36,7 +39,7 @@ export const zhCN = {
   'login.error.password_required': '请输入密码',
 
   'consent.title': '授权确认',
-  'consent.intro': '“{client}” 请求使用您的账号登录，并获取以下信息：',
+  'consent.intro': '“{client}”请求使用您的账号登录，并获取以下信息：',
   'consent.allow': '同意并继续',
   'consent.deny': '拒绝',
   'scope.openid': '账号标识与账号类型',
@@ -61,6 +64,8 @@ export const zhCN = {
 
   'error.title': '出错了',
   'error.back': '返回',
+  'error.code': '错误代码：{code}',
+  'error.reference': '请求编号：{requestId}',
   'error.validation': '请检查填写的内容',
   'error.not_found': '页面不存在',
   'error.csrf': '页面已过期或请求来源无效，请返回重试。',
