@@ -67,11 +67,14 @@ export async function createApp(context: AppContext): Promise<App> {
     });
   });
 
+  pages.get('/help', (ctx) => renderPage(ctx, chrome, 'help'));
+
   const interactions = interactionRoutes({
     provider,
     clients,
     login: context.login,
     captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
     csrf: new CsrfTokens(csrfKey),
     chrome,
   });

@@ -42,7 +42,7 @@ const envSchema = z.object({
   LOGIN_LOCK_SECONDS: seconds(15 * 60),
   ADDRESS_LOGIN_FAILURES: integer(1).default(30),
   ADDRESS_LOGIN_WINDOW: seconds(15 * 60),
-  CAPTCHA_TEST_ANSWER: z.string().min(1).optional(),
+  CAPTCHA_TEST_ANSWER: z.string().min(1).max(16, { error: 'must be at most 16 characters (the captcha field takes 16)' }).optional(),
   HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
 });
 

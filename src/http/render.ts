@@ -19,7 +19,7 @@ const eta = new Eta({
  * again with its errors) it points at the form's own page, the parent of the action path
  * (`/interaction/:uid/login` → `/interaction/:uid`), never at the action, which has no GET.
  */
-function switchLanguageUrl(ctx: Context, locale: Locale): string {
+export function switchLanguageUrl(ctx: Context, locale: Locale): string {
   const url = new URL(ctx.originalUrl, 'http://placeholder');
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
     url.pathname = url.pathname.replace(/\/[^/]+\/?$/, '') || '/';

@@ -9,6 +9,7 @@ import { renderPage, type PageChrome } from '../http/render.js';
 import { matchLocale } from '../i18n/index.js';
 import type { CaptchaService } from '../security/captcha.service.js';
 import type { CsrfTokens } from '../security/csrf.js';
+import type { RateLimiter } from '../security/rate-limiter.js';
 import type { ClientRegistry } from './clients.js';
 
 export interface InteractionDeps {
@@ -16,6 +17,7 @@ export interface InteractionDeps {
   clients: ClientRegistry;
   login: LoginService;
   captchas: CaptchaService;
+  rateLimiter: RateLimiter;
   csrf: CsrfTokens;
   chrome: PageChrome;
 }
@@ -28,6 +30,8 @@ interface LoginForm {
   captchaRequired: boolean;
 }
 
+const CAPTCHA_REFRESHES_PER_MINUTE = 30;
+
 const isWindow = (value: unknown): value is AccountKind => value === 'natural' || value === 'legal';
 
 /**
@@ -35,7 +39,7 @@ const isWindow = (value: unknown): value is AccountKind => value === 'natural' |
  * not first-party. Each step ends with interactionResult, which hands control back to oidc-provider.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
-  const { provider, clients, login, captchas, csrf, chrome } = deps;
+  const { provider, clients, login, captchas, rateLimiter, csrf, chrome } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   // Only our forms are parsed here: oidc-provider parses its own endpoints' bodies.
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
@@ -88,7 +92,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       const queryWindow = ctx.query.window;
       const requested = interaction.params.login_type;
       const window = isWindow(queryWindow) ? queryWindow : isWindow(requested) ? requested : 'natural';
-      return renderLogin(ctx, interaction, { window, loginName: '', errors: {}, captchaRequired: false });
+      // ?captcha=1 is the no-JavaScript "show another captcha" link: the page keeps asking for one.
+      const captchaRequired = ctx.query.captcha === '1';
+      return renderLogin(ctx, interaction, { window, loginName: '', errors: {}, captchaRequired });
     }
     if (interaction.prompt.name === 'consent') {
       const clientId = interaction.params.client_id as string;
@@ -101,6 +107,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       });
     }
     throw new DomainError('error.session_expired', 400);
+  });
+
+  /** A fresh login captcha for the page's "show another" button (JSON), limited per address. */
+  router.get('/captcha', async (ctx) => {
+    await details(ctx);
+    const limit = await rateLimiter.hit(`captcha:${ctx.ip}`, CAPTCHA_REFRESHES_PER_MINUTE, 60);
+    if (!limit.allowed) throw new DomainError('error.too_many_requests', 429);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await captchas.create(LOGIN_CAPTCHA_PURPOSE);
   });
 
   router.post('/login', async (ctx) => {

@@ -1,7 +1,7 @@
 import Provider, { type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account.repository.js';
 import type { Db } from '../db/database.js';
-import { renderTemplate } from '../http/render.js';
+import { renderTemplate, switchLanguageUrl } from '../http/render.js';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
@@ -34,7 +34,13 @@ function pageLocale(ctx: KoaContextWithOIDC): Locale {
 
 function chrome(ctx: KoaContextWithOIDC, settings: Settings) {
   const locale = pageLocale(ctx);
-  return { t: translator(locale), locale, supportPhone: settings.supportPhone, requestId: ctx.state.requestId, languageUrl: null };
+  return {
+    t: translator(locale),
+    locale,
+    supportPhone: settings.supportPhone,
+    requestId: ctx.state.requestId,
+    languageUrl: switchLanguageUrl(ctx, locale),
+  };
 }
 
 function clientName(clients: ClientRegistry, clientId: string | undefined, locale: Locale): string | undefined {

@@ -257,7 +257,7 @@ describe('the login page in a real browser', () => {
     await shot(page, 'login-phone-en.png');
   });
 
-  test('when a login name has failed 3 times, then an image captcha appears, and with it answered the sign-in completes', async () => {
+  test('when a login name has failed 3 times, then an image captcha appears, another can be shown in place, and with it answered the sign-in completes', async () => {
     const account = { loginName: unique('cap'), password: STRONG_PASSWORD };
     await app.context.accountService.create(
       { kind: 'natural', loginName: account.loginName, password: account.password, mobile: uniqueMobile(), name: '李四' },
@@ -282,6 +282,16 @@ describe('the login page in a real browser', () => {
     await page.getByRole('alert').waitFor();
     expect(await form.getByLabel('图形验证码', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await shot(page, 'login-captcha-error.png');
+
+    // "Show another" swaps the image and challenge in place: the typed login name stays.
+    const image = form.getByRole('img', { name: /图形验证码/ });
+    const before = await image.getAttribute('src');
+    const challengeBefore = await form.locator('input[name="captchaId"]').inputValue();
+    await form.getByLabel('登录名').fill(account.loginName);
+    await form.getByRole('link', { name: '看不清？换一张' }).click();
+    await page.waitForFunction((old) => document.querySelector('.captcha img')?.getAttribute('src') !== old, before);
+    expect(await form.locator('input[name="captchaId"]').inputValue()).not.toBe(challengeBefore);
+    expect(await form.getByLabel('登录名').inputValue()).toBe(account.loginName);
 
     await form.getByLabel('图形验证码', { exact: true }).fill(CAPTCHA_ANSWER);
     await fillAndSubmit(page, '自然人登录', account);

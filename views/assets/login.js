@@ -85,3 +85,25 @@
     if (next) next.focus();
   }
 })();
+
+// "Show another captcha" without leaving the page, so what the user typed stays. Without
+// JavaScript the link reloads the page with a new captcha.
+(function () {
+  Array.prototype.forEach.call(document.querySelectorAll('[data-captcha-refresh]'), function (link) {
+    link.addEventListener('click', function (event) {
+      var field = link.closest('.field--captcha');
+      if (!field || !window.fetch) return;
+      event.preventDefault();
+      fetch(link.getAttribute('data-captcha-refresh'), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
+        .then(function (challenge) {
+          field.querySelector('img').src = challenge.imageDataUrl;
+          field.querySelector('input[name="captchaId"]').value = challenge.id;
+          var input = field.querySelector('input[name="captcha"]');
+          input.value = '';
+          input.focus();
+        })
+        .catch(function () { location.href = link.href; });
+    });
+  });
+})();
