@@ -1,29 +1,36 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
- * Paths that may carry secrets or personal data anywhere they are logged. The request logger also
- * drops query strings of OIDC redirects, which carry codes and states.
+ * Fields that may carry secrets or personal data, redacted at the top level and one level down
+ * (pino's paths have no recursive wildcard). The request logger also drops query strings of OIDC
+ * redirects, which carry codes and states.
  */
-const redactedPaths = [
+const secretFields = [
   'password',
-  '*.password',
-  '*.password_confirmation',
-  '*.captcha',
-  '*.code',
-  '*.mobile',
-  '*.document_number',
-  '*.client_secret',
-  '*.access_token',
-  '*.refresh_token',
-  '*.id_token',
+  'password_confirmation',
+  'captcha',
+  'code',
+  'mobile',
+  'document_number',
+  'documentNumber',
+  'client_secret',
+  'access_token',
+  'refresh_token',
+  'id_token',
+];
+
+const redactedPaths = [
+  ...secretFields.flatMap((field) => [field, `*.${field}`]),
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
   'res.headers.location',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+/** Logs to stdout, or to `destination` (tests capture it to check what is redacted). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

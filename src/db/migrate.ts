@@ -32,10 +32,22 @@ class TimestampedMigrationSource implements Knex.MigrationSource<string> {
 
 const config = { migrationSource: new TimestampedMigrationSource(), tableName: 'knex_migrations' };
 
-/** Applies pending migrations; returns the names applied. */
+/** An arbitrary fixed key: the PostgreSQL advisory lock held by the one instance that migrates. */
+const MIGRATION_LOCK_KEY = 20261128;
+
+/**
+ * Applies pending migrations; returns the names applied. Instances starting together on one
+ * PostgreSQL would race to create knex's own bookkeeping tables (and then fail on its lock), so
+ * they take turns under an advisory lock. The embedded database has one process and one
+ * connection: it needs no lock, and a held connection would starve the migration.
+ */
 export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(config)) as [number, string[]];
-  return applied;
+  const run = async () => ((await db.migrate.latest(config)) as [number, string[]])[1];
+  if (db.client.config.client !== 'pg') return run();
+  return db.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+    return run();
+  });
 }
 
 export async function migrateRollback(db: Db): Promise<string[]> {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
-import { hiddenInput, UserAgent } from './user-agent.js';
+import { formAction, hiddenInput, UserAgent } from './user-agent.js';
 
 /**
  * A relying party for tests: a loopback server that receives back-channel logout tokens, and
@@ -32,6 +32,10 @@ export class TestRelyingParty {
 
   get redirectUri() {
     return `${this.base}/callback`;
+  }
+
+  get postLogoutRedirectUri() {
+    return `${this.base}/`;
   }
 
   /** A client entry in the clients file's format, pointing at this RP. */
@@ -116,5 +120,40 @@ export class TestRelyingParty {
       if (!page.url.startsWith(this.redirectUri)) throw new Error(`login did not return to the RP: ${page.status} ${page.body.slice(0, 300)}`);
     }
     return this.callback(page.url, request);
+  }
+
+  /**
+   * Starts a sign-in with `agent` and follows the OP's redirects to the first page it shows (the
+   * login or consent page) or to this RP's callback, whichever comes first.
+   */
+  async openAuthorization(agent: UserAgent, params: Record<string, string> = {}) {
+    const request = await this.authorizationRequest(params);
+    const page = await agent.follow(request.url, this.redirectUri);
+    return { request, page };
+  }
+
+  /**
+   * Posts the login form found on `page` with `form` (the CSRF token is taken from the page unless
+   * `form` gives one, or `null` leaves it out) and follows redirects up to this RP's callback.
+   */
+  async submitLogin(
+    agent: UserAgent,
+    page: { url: string; body: string },
+    form: Record<string, string>,
+    options: { csrf?: string | null } = {},
+  ) {
+    const action = formAction(page.body, /\/login$/, page.url);
+    if (!action) throw new Error(`no login form at ${page.url}`);
+    const csrf = options.csrf === undefined ? hiddenInput(page.body, 'csrf') : options.csrf;
+    return agent.submit(action, { ...(csrf === null || csrf === undefined ? {} : { csrf }), ...form }, this.redirectUri);
+  }
+
+  /** openid-client's RP-initiated logout URL for `idToken`, returning to this RP. */
+  endSessionUrl(idToken: string, params: Record<string, string> = {}) {
+    return client.buildEndSessionUrl(this.config, {
+      id_token_hint: idToken,
+      post_logout_redirect_uri: this.postLogoutRedirectUri,
+      ...params,
+    }).href;
   }
 }

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { parseClients } from '../../src/oidc/clients.js';
 import { loadSettings } from '../../src/settings.js';
 import type Provider from 'oidc-provider';
+import type { DestinationStream } from 'pino';
 
 export interface TestApp {
   url: string;
@@ -34,7 +35,9 @@ function listen(server: http.Server): Promise<number> {
  * Starts the real app in this process on a random loopback port against the test PostgreSQL.
  * `clients` replaces config/clients.json (entries in the file's format).
  */
-export async function startTestApp(options: { env?: Record<string, string>; clients?: unknown[] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; clients?: unknown[]; logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const server = http.createServer();
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
@@ -49,7 +52,7 @@ export async function startTestApp(options: { env?: Record<string, string>; clie
   const database = createDatabase(settings.database);
   await migrateLatest(database.db);
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
-  const context = createServices(settings, createLogger(settings.logLevel), database.db, clients);
+  const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients);
   const { koa, provider } = await createApp(context);
   server.on('request', koa.callback());
   return {

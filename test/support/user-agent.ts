@@ -4,10 +4,13 @@
  */
 export class UserAgent {
   private readonly cookies = new Map<string, string>();
+  /** Every URL this agent requested, in order (to tell which pages a flow went through). */
+  readonly history: string[] = [];
 
   constructor(private readonly headers: Record<string, string> = {}) {}
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+    this.history.push(url);
     const response = await fetch(url, {
       method: init.method ?? (init.form ? 'POST' : 'GET'),
       redirect: 'manual',
@@ -55,4 +58,27 @@ export class UserAgent {
 /** Reads a hidden input's value from a page (the CSRF token, the captcha id). */
 export function hiddenInput(html: string, name: string): string | undefined {
   return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+}
+
+/** The action of the first form whose action matches `pattern`, resolved against the page's URL. */
+export function formAction(html: string, pattern: RegExp, pageUrl: string): string | undefined {
+  for (const match of html.matchAll(/<form\b[^>]*\baction="([^"]*)"/g)) {
+    const action = match[1]!.replace(/&amp;/g, '&');
+    if (pattern.test(action)) return new URL(action, pageUrl).href;
+  }
+  return undefined;
+}
+
+/** The text of the page's alert (the form-level error message), if any. */
+export function alertText(html: string): string | undefined {
+  return /role="alert"[^>]*>([^<]*)</.exec(html)?.[1]?.trim();
+}
+
+/** The login window (natural or legal) whose tab is marked aria-selected="true". */
+export function selectedTab(html: string): string | undefined {
+  for (const match of html.matchAll(/<a\b[^>]*role="tab"[^>]*>/g)) {
+    const tag = match[0];
+    if (/aria-selected="true"/.test(tag)) return /data-window="([^"]*)"/.exec(tag)?.[1];
+  }
+  return undefined;
 }
