@@ -27,6 +27,8 @@ export async function up(db: Knex): Promise<void> {
     t.text('alg').notNullable();
     t.text('private_jwk_encrypted').notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
+    // Published from creation, signing from here: every instance has it before any token carries it.
+    t.timestamp('activates_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
     // A retired key no longer signs but stays published so tokens it signed still verify.
     t.timestamp('retired_at', { useTz: true });
   });
@@ -155,9 +157,20 @@ export async function up(db: Knex): Promise<void> {
   await db.raw(`
     create trigger audit_events_append_only before update or delete on audit_events
     for each row execute function audit_events_append_only()`);
+  await db.raw(`
+    create function audit_events_no_truncate() returns trigger language plpgsql as $$
+    begin
+      raise exception 'audit_events is append-only';
+    end;
+    $$`);
+  await db.raw(`
+    create trigger audit_events_no_truncate before truncate on audit_events
+    for each statement execute function audit_events_no_truncate()`);
 }
 
 export async function down(db: Knex): Promise<void> {
+  await db.raw('drop trigger if exists audit_events_no_truncate on audit_events');
+  await db.raw('drop function if exists audit_events_no_truncate()');
   await db.raw('drop trigger if exists audit_events_append_only on audit_events');
   await db.raw('drop function if exists audit_events_append_only()');
   for (const table of [

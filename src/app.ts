@@ -1,19 +1,19 @@
 import Router from '@koa/router';
 import Koa from 'koa';
-import mount from 'koa-mount';
-import type Provider from 'oidc-provider';
 import { staticAssets } from './http/assets.js';
 import { errorHandler, localeSelection, requestLogging, securityHeaders } from './http/middleware.js';
 import { renderPage, type PageChrome } from './http/render.js';
 import { interactionRoutes } from './oidc/interaction.routes.js';
 import { createProvider } from './oidc/provider.js';
+import { ProviderHost } from './oidc/provider-host.js';
 import { sharedSecret } from './security/app-secrets.js';
 import type { AppContext } from './services.js';
 import { CsrfTokens } from './security/csrf.js';
 
 export interface App {
   koa: Koa;
-  provider: Provider;
+  /** The current oidc-provider; `providers.reload()` picks up rotated signing keys. */
+  providers: ProviderHost;
 }
 
 /** The Koa app: our middleware and routes first, oidc-provider mounted last. */
@@ -26,15 +26,20 @@ export async function createApp(context: AppContext): Promise<App> {
     sharedSecret(db, crypt, 'cookie_key'),
     sharedSecret(db, crypt, 'csrf_key'),
   ]);
-  const provider = createProvider({
-    settings,
-    db,
-    accounts: context.accounts,
-    clients,
+  const providers = new ProviderHost(
+    (keys) =>
+      createProvider({
+        settings,
+        db,
+        accounts: context.accounts,
+        clients,
+        jwks: keys,
+        cookieKeys: [cookieKey.toString('base64url')],
+        logger,
+      }),
+    context.signingKeys,
     jwks,
-    cookieKeys: [cookieKey.toString('base64url')],
-    logger,
-  });
+  );
 
   const koa = new Koa({ proxy: settings.trustProxy });
   koa.keys = [cookieKey.toString('base64url')];
@@ -70,7 +75,7 @@ export async function createApp(context: AppContext): Promise<App> {
   pages.get('/help', (ctx) => renderPage(ctx, chrome, 'help'));
 
   const interactions = interactionRoutes({
-    provider,
+    providers,
     clients,
     login: context.login,
     captchas: context.captchas,
@@ -89,6 +94,6 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(pages.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
-    .use(mount(provider));
-  return { koa, provider };
+    .use(providers.middleware());
+  return { koa, providers };
 }

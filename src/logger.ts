@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -31,6 +31,17 @@ const redactedPaths = [
 
 /** Logs to stdout, or to `destination` (tests capture it to check what is redacted). */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = { level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  const options = {
+    level,
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    // An error's `code` (e.g. PostgreSQL's 23505) is a diagnosis, not a secret: log it as errorCode,
+    // out of reach of the `*.code` redaction meant for one-time codes.
+    serializers: {
+      err: (error: Error & { code?: unknown }) => {
+        const { code, ...rest } = stdSerializers.err(error) as ReturnType<typeof stdSerializers.err> & { code?: unknown };
+        return code === undefined ? rest : { ...rest, errorCode: code };
+      },
+    },
+  };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const context = createServices(settings, logger, database.db);
-  const { koa } = await createApp(context);
+  const { koa, providers } = await createApp(context);
   const server = http.createServer(koa.callback());
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
@@ -33,6 +33,14 @@ async function main(): Promise<void> {
     );
   }, PURGE_INTERVAL_MS);
   purge.unref();
+
+  const keyReload = setInterval(() => {
+    providers.reload().then(
+      (changed) => changed && logger.info('signing keys changed: provider reloaded'),
+      (error) => logger.warn({ err: error }, 'signing key reload failed'),
+    );
+  }, settings.keys.reloadIntervalSeconds * 1000);
+  keyReload.unref();
 
   let closing = false;
   const shutdown = (signal: string) => {

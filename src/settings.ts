@@ -43,6 +43,8 @@ const envSchema = z.object({
   ADDRESS_LOGIN_FAILURES: integer(1).default(30),
   ADDRESS_LOGIN_WINDOW: seconds(15 * 60),
   CAPTCHA_TEST_ANSWER: z.string().min(1).max(16, { error: 'must be at most 16 characters (the captcha field takes 16)' }).optional(),
+  KEY_RELOAD_INTERVAL: seconds(30),
+  KEY_ACTIVATION_DELAY: integer(0).default(120),
   HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
 });
 
@@ -83,6 +85,12 @@ function buildSettings(env: z.infer<typeof envSchema>) {
       addressFailures: env.ADDRESS_LOGIN_FAILURES,
       addressWindowSeconds: env.ADDRESS_LOGIN_WINDOW,
     },
+    keys: {
+      /** How often each instance looks for a rotated key set. */
+      reloadIntervalSeconds: env.KEY_RELOAD_INTERVAL,
+      /** A rotated key signs only after this, so every instance publishes it first. */
+      activationDelaySeconds: env.KEY_ACTIVATION_DELAY,
+    },
     captchaTestAnswer: env.CAPTCHA_TEST_ANSWER,
     hashConcurrency: env.HASH_CONCURRENCY,
   };
@@ -112,6 +120,11 @@ export function loadSettings(source: NodeJS.ProcessEnv = process.env): Settings 
     if (!settings.piiKey) {
       throw new SettingsError('PII_KEY: required when NODE_ENV=production (64 hex characters or base64 of 32 bytes)');
     }
+  }
+  if (settings.keys.activationDelaySeconds > 0 && settings.keys.activationDelaySeconds < 2 * settings.keys.reloadIntervalSeconds) {
+    throw new SettingsError(
+      `KEY_ACTIVATION_DELAY: must be 0 or at least twice KEY_RELOAD_INTERVAL (${2 * settings.keys.reloadIntervalSeconds} s), so every instance publishes a new key before it signs`,
+    );
   }
   if (!fs.existsSync(settings.clientsFile)) {
     throw new SettingsError(`CLIENTS_FILE: no such file ${settings.clientsFile}`);

@@ -11,7 +11,8 @@ import { loadSettings, SettingsError, type Settings } from '../settings.js';
 const USAGE = `Usage: npm run cli -- <command> [options]
 
   db migrate                       apply pending database migrations
-  keys rotate                      make a new signing key; the old one stays published for verification
+  keys rotate [--now]              make a new signing key: published at once, signing after
+                                   KEY_ACTIVATION_DELAY (--now: at once); the old one stays published
   keys list                        list signing keys (kid, created, retired)
   clients check [FILE]             validate a clients file (default: CLIENTS_FILE or config/clients.json)
   account create --kind natural|legal --login NAME --mobile MOBILE
@@ -128,23 +129,32 @@ async function run(argv: string[]): Promise<void> {
     case 'keys rotate':
       await withDatabase(settings, async ({ db }) => {
         const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
-        const { newKid, retiredKids } = await services.signingKeys.rotate();
+        const { values } = parseArgs({ args: rest, options: { now: { type: 'boolean' } }, strict: true });
+        const delay = values.now ? 0 : settings.keys.activationDelaySeconds;
+        const { newKid, retiredKids, activatesAt } = await services.signingKeys.rotate(delay);
         await services.audit.record({
           event: 'keys.rotated',
           outcome: 'success',
           actor: { type: 'cli', id: process.env.USER ?? 'operator' },
           subject: { type: 'signing_key', id: newKid },
-          details: { retired: retiredKids },
+          details: { retired: retiredKids, activatesAt: activatesAt.toISOString() },
         });
-        console.log(`new signing key ${newKid}; retired ${retiredKids.join(', ') || 'none'} (still published for verification)`);
-        console.log('Restart running instances to sign with the new key.');
+        console.log(`new signing key ${newKid}, signing from ${activatesAt.toISOString()}`);
+        console.log(`retired ${retiredKids.join(', ') || 'none'} from then on (still published for verification)`);
+        console.log(`Running instances pick the new key up within KEY_RELOAD_INTERVAL (${settings.keys.reloadIntervalSeconds} s).`);
       });
       return;
     case 'keys list':
       await withDatabase(settings, async ({ db }) => {
         const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
         for (const key of await services.signingKeys.list()) {
-          console.log(`${key.kid}  created ${key.createdAt.toISOString()}  ${key.retiredAt ? `retired ${key.retiredAt.toISOString()}` : 'active'}`);
+          const now = Date.now();
+          const state =
+            key.activatesAt.getTime() > now ? `pending until ${key.activatesAt.toISOString()}`
+            : key.retiredAt && key.retiredAt.getTime() <= now ? `retired ${key.retiredAt.toISOString()}`
+            : key.retiredAt ? `signing until ${key.retiredAt.toISOString()}`
+            : 'signing';
+          console.log(`${key.kid}  created ${key.createdAt.toISOString()}  ${state}`);
         }
       });
       return;

@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import type { AccountKind } from '../accounts/account.types.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { LOGIN_CAPTCHA_PURPOSE, LoginRefused, type LoginService } from '../flows/login/login.service.js';
@@ -11,9 +10,10 @@ import type { CaptchaService } from '../security/captcha.service.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import type { ClientRegistry } from './clients.js';
+import type { ProviderHost } from './provider-host.js';
 
 export interface InteractionDeps {
-  provider: Provider;
+  providers: ProviderHost;
   clients: ClientRegistry;
   login: LoginService;
   captchas: CaptchaService;
@@ -39,13 +39,13 @@ const isWindow = (value: unknown): value is AccountKind => value === 'natural' |
  * not first-party. Each step ends with interactionResult, which hands control back to oidc-provider.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
-  const { provider, clients, login, captchas, rateLimiter, csrf, chrome } = deps;
+  const { providers, clients, login, captchas, rateLimiter, csrf, chrome } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
   // Only our forms are parsed here: oidc-provider parses its own endpoints' bodies.
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
 
   async function details(ctx: Context) {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    const interaction = await providers.provider.interactionDetails(ctx.req, ctx.res);
     if (interaction.uid !== ctx.params.uid) throw new DomainError('error.session_expired', 400);
     // The RP may ask for a language with ui_locales; an explicit choice (lang cookie) wins.
     if (!ctx.state.localeChosen) {
@@ -56,7 +56,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   }
 
   async function finish(ctx: Context, result: Record<string, unknown>) {
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    const redirectTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
@@ -160,8 +160,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   async function grantConsent(interaction: Awaited<ReturnType<typeof details>>) {
     const { prompt, params, session } = interaction;
     const grant = interaction.grantId
-      ? (await provider.Grant.find(interaction.grantId))!
-      : new provider.Grant({ accountId: session!.accountId, clientId: params.client_id as string });
+      ? (await providers.provider.Grant.find(interaction.grantId))!
+      : new providers.provider.Grant({ accountId: session!.accountId, clientId: params.client_id as string });
     const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);

@@ -132,11 +132,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       ctx.type = 'html';
       ctx.body = renderTemplate('error', {
         ...chrome(ctx, settings),
-        message: translator(pageLocale(ctx))(status >= 500 ? 'error.internal' : key, {
-          description: out.error_description ?? out.error,
-          requestId: ctx.state.requestId ?? '',
-        }),
+        message: translator(pageLocale(ctx))(status >= 500 ? 'error.internal' : key, { requestId: ctx.state.requestId ?? '' }),
         code: out.error,
+        // oidc-provider's English description, for the RP's administrator (not translated).
+        detail: status >= 500 ? undefined : out.error_description,
       });
     },
     ttl: {
@@ -148,6 +147,15 @@ export function createProvider(deps: ProviderDeps): Provider {
       RefreshToken: ttl.refreshToken,
       // A grant must outlive the refresh tokens issued from it.
       Grant: ttl.refreshToken,
+    },
+    /*
+     * oidc-provider's outgoing requests are only back-channel logouts to URIs from the operator's
+     * clients file, which on government networks are intranet addresses: its guard against
+     * special-use addresses (an SSRF defence for dynamically registered clients) does not apply.
+     */
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
     },
     // Every refresh rotates the token; replaying a used one revokes the whole grant.
     rotateRefreshToken: true,

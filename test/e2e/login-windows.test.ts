@@ -289,7 +289,7 @@ describe('the login page in a real browser', () => {
     const challengeBefore = await form.locator('input[name="captchaId"]').inputValue();
     await form.getByLabel('登录名').fill(account.loginName);
     await form.getByRole('link', { name: '看不清？换一张' }).click();
-    await page.waitForFunction((old) => document.querySelector('.captcha img')?.getAttribute('src') !== old, before);
+    await page.waitForFunction(`document.querySelector('.captcha img').getAttribute('src') !== ${JSON.stringify(before)}`);
     expect(await form.locator('input[name="captchaId"]').inputValue()).not.toBe(challengeBefore);
     expect(await form.getByLabel('登录名').inputValue()).toBe(account.loginName);
 

@@ -77,6 +77,14 @@ describe('the audit log', () => {
     expect(unchanged).toEqual(event);
   });
 
+  test('when the audit table is truncated, then the database refuses (inside a transaction, rolled back either way)', async () => {
+    const attempt = app.context.db.transaction(async (trx) => {
+      await trx.raw('truncate audit_events');
+      throw new Error('truncate was allowed');
+    });
+    await expect(attempt).rejects.toThrow(/append-only/);
+  });
+
   test('when a row is past the 180-day retention, then it may be deleted (and only then)', async () => {
     const subject = unique('old');
     const [{ id }] = await app.context

@@ -51,6 +51,14 @@ describe('log redaction', () => {
     expect(line.client).toEqual({ client_secret: '[redacted]' });
   });
 
+  test('when an error with a code is logged, then its code stays readable as errorCode', () => {
+    const out = capture();
+    const error = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    createLogger('info', out).error({ err: error }, 'insert failed');
+    const line = JSON.parse(out.lines[0]!);
+    expect(line.err).toMatchObject({ type: 'Error', message: 'duplicate key value violates unique constraint', errorCode: '23505' });
+  });
+
   test('when request headers are logged, then the authorization header, cookies and redirect locations are redacted', () => {
     const out = capture();
     createLogger('info', out).info(

@@ -88,3 +88,43 @@ describe('signing keys: stored encrypted, rotated without invalidating issued to
     }
   });
 });
+
+describe('signing key rotation across running instances', () => {
+  const rp = new TestRelyingParty(unique('rp'), 'rp-secret-0123456789-0123456789-5c');
+  const apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    await rp.listen();
+    apps.push(await startTestApp({ clients: [rp.clientEntry()] }), await startTestApp({ clients: [rp.clientEntry()] }));
+    await rp.discover(apps[0]!.url);
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await rp.close();
+  });
+
+  test('when a key is rotated with an activation delay, then running instances publish it after a reload but sign with it only once it is active', async () => {
+    const [a, b] = apps as [TestApp, TestApp];
+    const natural = await createNaturalAccount(a);
+    const signedKid = async () => decodeProtectedHeader((await rp.signIn(new UserAgent(), credentials(natural))).id_token!).kid;
+    const before = await signedKid();
+
+    const { newKid, activatesAt } = await a.context.signingKeys.rotate(2);
+    expect(await a.providers.reload()).toBe(true);
+    expect(await b.providers.reload()).toBe(true);
+    // Published by every instance, but not yet signing.
+    expect((await publishedKeys(b)).keys.map((k) => k.kid)).toEqual(expect.arrayContaining([before, newKid]));
+    expect(await signedKid()).toBe(before);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, activatesAt.getTime() - Date.now()) + 100));
+    expect(await a.providers.reload()).toBe(true);
+    expect(await b.providers.reload()).toBe(true);
+    expect(await signedKid()).toBe(newKid);
+    // A reload with nothing changed keeps the provider.
+    expect(await a.providers.reload()).toBe(false);
+    // A token from instance A verifies against instance B's published keys.
+    const tokens = await rp.signIn(new UserAgent(), credentials(natural));
+    const verified = await jwtVerify(tokens.id_token!, createLocalJWKSet(await publishedKeys(b)), { issuer: a.url, audience: rp.clientId });
+    expect(verified.protectedHeader.kid).toBe(newKid);
+  });
+});

@@ -8,13 +8,13 @@ import { migrateLatest } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { parseClients } from '../../src/oidc/clients.js';
 import { loadSettings } from '../../src/settings.js';
-import type Provider from 'oidc-provider';
+import type { ProviderHost } from '../../src/oidc/provider-host.js';
 import type { DestinationStream } from 'pino';
 
 export interface TestApp {
   url: string;
   context: AppContext;
-  provider: Provider;
+  providers: ProviderHost;
   close(): Promise<void>;
 }
 
@@ -53,12 +53,12 @@ export async function startTestApp(
   await migrateLatest(database.db);
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
   const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients);
-  const { koa, provider } = await createApp(context);
+  const { koa, providers } = await createApp(context);
   server.on('request', koa.callback());
   return {
     url,
     context,
-    provider,
+    providers,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
