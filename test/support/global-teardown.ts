@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
+/** Stops the cluster the global setup started (nothing to do when DATABASE_URL was given). */
+import type * as PostgresClusterModule from './postgres-cluster.js';
+
+// Loaded by its real file name for the reason given in global-setup.ts.
+const clusterModule = './postgres-cluster.ts';
 
 export default async function globalTeardown(): Promise<void> {
   const dir = process.env.TEST_PG_DIR;
   const bin = process.env.TEST_PG_BIN;
   if (!dir || !bin) return;
-  const args = ['-D', path.join(dir, 'data'), '-m', 'immediate', 'stop'];
-  if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, 'pg_ctl'), ...args], { stdio: 'pipe' });
-  else execFileSync(path.join(bin, 'pg_ctl'), args, { stdio: 'pipe' });
-  fs.rmSync(dir, { recursive: true, force: true });
+  const { stopPostgresCluster } = (await import(clusterModule)) as typeof PostgresClusterModule;
+  stopPostgresCluster({ dir, bin });
 }
