@@ -26,6 +26,12 @@ export function processCpuMs(pid: number, withChildren = false): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/** System (kernel) part of `pid`'s CPU time in ms. */
+export function processSystemCpuMs(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[12]) * 1000) / TICKS_PER_SECOND : 0;
+}
+
 /** CPU ms of a PostgreSQL cluster: the postmaster (with reaped backends) and its live children. */
 export function clusterCpuMs(clusterDir: string): number {
   let postmaster: number;

@@ -9,15 +9,18 @@
  * Prints req/s, p50/p99, the ratio to the baseline, non-2xx counts, CPU per request for the server,
  * PostgreSQL and the load generator, our idle and peak RSS, and PASS/FAIL per target.
  * Never part of `npm test`. Tunables (environment): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2),
- * BENCH_CONNECTIONS (20), BENCH_ACCOUNTS (200), BENCH_SIGNIN_CONCURRENCY (24), BENCH_ONLY (a comma-separated
+ * BENCH_CONNECTIONS (20), BENCH_ACCOUNTS (200), BENCH_SIGNIN_CONCURRENCY (24), BENCH_IDLE (s of idleness
+ * before our idle RSS is read, 30), BENCH_ONLY (a comma-separated
  * subset of discovery,jwks,token,signin; the targets of skipped workloads are not checked), BENCH_PROFILE
- * (a directory for CPU profiles of both servers).
+ * (a directory for CPU profiles of both servers), BENCH_PG_STATS=1 (per-statement PostgreSQL timings),
+ * BENCH_LOG_LEVEL (our server's LOG_LEVEL, default warn; its output is read and discarded).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Instance, type Result } from 'autocannon';
+import pg from 'pg';
 import { createServices } from '../src/services.js';
 import { createDatabase } from '../src/db/database.js';
 import { migrateLatest } from '../src/db/migrate.js';
@@ -26,7 +29,7 @@ import { parseClients } from '../src/oidc/clients.js';
 import { projectRoot } from '../src/paths.js';
 import { loadSettings } from '../src/settings.js';
 import { startPostgresCluster, stopPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster.js';
-import { clusterCpuMs, processCpuMs } from './cpu.js';
+import { clusterCpuMs, processCpuMs, processSystemCpuMs } from './cpu.js';
 import { commandLine, freePort, readMemory, startServer, type Memory, type ServerProcess } from './processes.js';
 import { basicAuth, closeConnections, discover, signIn, type Credentials, type OidcTarget } from './sign-in.js';
 
@@ -45,6 +48,10 @@ const SIGNIN_CONCURRENCY = intFromEnv('BENCH_SIGNIN_CONCURRENCY', 24, 1, 256);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((w) => w.trim());
 /** BENCH_PROFILE=<dir>: both servers write V8 CPU profiles under it (ours/, bare/) when they stop. */
 const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : undefined;
+/** BENCH_PG_STATS=1: PostgreSQL with pg_stat_statements; the top statements of each of our runs are printed. */
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
+/** Seconds our server sits idle after start-up before its idle RSS is read. */
+const IDLE_S = intFromEnv('BENCH_IDLE', 30, 2, 120);
 /** Upper bound on sign-ins per measured run, whatever the speed. */
 const MAX_SIGNINS = 20_000;
 
@@ -97,7 +104,7 @@ interface Row {
   non2xx: number;
   errors: number;
   /** CPU ms per request (or per sign-in): the server process, PostgreSQL, the load generator. */
-  cpu: { server: number; pg: number; bench: number };
+  cpu: { server: number; serverSystem: number; pg: number; bench: number };
   note?: string;
 }
 
@@ -113,6 +120,7 @@ function cpuSnapshot(subject: Subject) {
   const self = process.cpuUsage();
   return {
     server: processCpuMs(subject.process.pid),
+    serverSystem: processSystemCpuMs(subject.process.pid),
     pg: subject.kind === 'ours' && cluster ? clusterCpuMs(cluster.dir) : 0,
     bench: (self.user + self.system) / 1000,
   };
@@ -120,7 +128,12 @@ function cpuSnapshot(subject: Subject) {
 
 function cpuPer(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, count: number) {
   const per = (a: number, b: number) => (count > 0 ? (b - a) / count : 0);
-  return { server: per(before.server, after.server), pg: per(before.pg, after.pg), bench: per(before.bench, after.bench) };
+  return {
+    server: per(before.server, after.server),
+    serverSystem: per(before.serverSystem, after.serverSystem),
+    pg: per(before.pg, after.pg),
+    bench: per(before.bench, after.bench),
+  };
 }
 
 async function cannon(options: Parameters<typeof autocannon>[0]): Promise<Result> {
@@ -266,6 +279,14 @@ async function measureSignIns(subject: Subject, accounts: Credentials[]): Promis
 // ---------------------------------------------------------------------------------------------
 // Set-up
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The pid read for memory must be the node server itself (`node --import tsx` has no wrapper). */
+function assertIsServer(server: ServerProcess): void {
+  const cmd = commandLine(server.pid);
+  if (!cmd.startsWith(process.execPath) || !cmd.includes('--import tsx')) throw new Error(`pid ${server.pid} is not the node server: ${cmd}`);
+}
+
 function temporaryDirectory(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idp-bench-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -311,10 +332,33 @@ async function refreshTokens(target: OidcTarget, accounts: Credentials[], count:
   return tokens;
 }
 
+/** pg_stat_statements over a connection of the bench's own (BENCH_PG_STATS=1). */
+async function statementStats(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('create extension if not exists pg_stat_statements');
+  return {
+    reset: async () => void (await client.query('select pg_stat_statements_reset()')),
+    async print() {
+      const { rows } = await client.query<{ calls: string; mean: number; total: number; query: string }>(
+        `select calls, mean_exec_time + mean_plan_time as mean, total_exec_time + total_plan_time as total, query
+         from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+         order by total desc limit 12`,
+      );
+      for (const row of rows) {
+        console.log(`    ${String(row.calls).padStart(7)} × ${(row.mean * 1000).toFixed(0).padStart(5)} µs  ${row.query.replace(/\s+/g, ' ').slice(0, 110)}`);
+      }
+    },
+    close: () => client.end(),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+/** Three significant digits: CPU per request spans 0.04 ms (JWKS) to 30 ms (a sign-in). */
+const cpuFmt = (ms: number) => (ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -322,7 +366,10 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function report(rows: Row[], memory: { idle: Memory; after: Memory; bareIdle: Memory; barePeak: Memory }): boolean {
+function report(
+  rows: Row[],
+  memory: { startup: Memory; idle: Memory; after: Memory; bareStartup: Memory; bareIdle: Memory; barePeak: Memory },
+): boolean {
   const bare = (workload: string) => rows.find((row) => row.workload === workload && row.server === 'bare');
   const printed = rows.map((row) => {
     const base = bare(row.workload);
@@ -335,16 +382,17 @@ function report(rows: Row[], memory: { idle: Memory; after: Memory; bareIdle: Me
       fmt(row.p99),
       fmt(ratio, 2),
       String(row.non2xx + row.errors),
-      `${fmt(row.cpu.server, 2)}/${fmt(row.cpu.pg, 2)}/${fmt(row.cpu.bench, 2)}`,
+      `${cpuFmt(row.cpu.server)} (${cpuFmt(row.cpu.serverSystem)}) / ${cpuFmt(row.cpu.pg)} / ${cpuFmt(row.cpu.bench)}`,
     ];
   });
   console.log(
-    `\n${table(['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx', 'CPU ms/req server/pg/bench'], printed)}`,
+    `\n${table(['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'non-2xx', 'CPU ms/req: server (kernel) / pg / bench'], printed)}`,
   );
   console.log('(full sign-in: req/s = completed sign-ins per second, latency per whole sign-in, non-2xx = failed sign-ins)');
   console.log(
-    `\nour server RSS: idle ${fmt(memory.idle.rssMb)} MB, after load ${fmt(memory.after.rssMb)} MB, peak (VmHWM) ${fmt(memory.after.peakMb)} MB` +
-      ` · bare: idle ${fmt(memory.bareIdle.rssMb)} MB, peak ${fmt(memory.barePeak.peakMb)} MB`,
+    `\nRSS (MB)     1.5 s after start-up   after ${IDLE_S} s idle   after load   peak (VmHWM)\n` +
+      `our server   ${fmt(memory.startup.rssMb).padStart(20)}   ${fmt(memory.idle.rssMb).padStart(15)}   ${fmt(memory.after.rssMb).padStart(10)}   ${fmt(memory.after.peakMb).padStart(12)}\n` +
+      `bare         ${fmt(memory.bareStartup.rssMb).padStart(20)}   ${fmt(memory.bareIdle.rssMb).padStart(15)}   ${fmt(memory.barePeak.rssMb).padStart(10)}   ${fmt(memory.barePeak.peakMb).padStart(12)}`,
   );
 
   const invalid = rows.filter((row) => row.non2xx + row.errors > 0);
@@ -374,7 +422,8 @@ function report(rows: Row[], memory: { idle: Memory; after: Memory; bareIdle: Me
   p99Check('token (refresh_token)');
   const signIns = ours('full sign-in');
   if (signIns) checks.push([`full sign-ins ≥ ${TARGETS.signInsPerSecond}/s`, signIns.rps >= TARGETS.signInsPerSecond, `${fmt(signIns.rps)}/s`]);
-  checks.push([`idle RSS < ${TARGETS.idleRssMb} MB`, memory.idle.rssMb < TARGETS.idleRssMb, `${fmt(memory.idle.rssMb)} MB`]);
+  checks.push([`idle RSS < ${TARGETS.idleRssMb} MB (after ${IDLE_S} s idle)`, memory.idle.rssMb < TARGETS.idleRssMb, `${fmt(memory.idle.rssMb)} MB`]);
+  checks.push([`RSS 1.5 s after start-up < ${TARGETS.idleRssMb} MB`, memory.startup.rssMb < TARGETS.idleRssMb, `${fmt(memory.startup.rssMb)} MB`]);
   checks.push(['benchmark valid (no non-2xx, no errors)', invalid.length === 0, invalid.length ? `${invalid.length} rows with errors` : 'ok']);
 
   console.log('\ntargets:');
@@ -402,7 +451,11 @@ async function main(): Promise<void> {
   if (load1! > 0.5) console.log(`warning: the machine is already busy (load ${load1!.toFixed(2)}): figures will be noisy`);
 
   const work = temporaryDirectory();
-  cluster = await startPostgresCluster({ database: 'idp_bench', prefix: 'idp-bench-pg-' });
+  cluster = await startPostgresCluster({
+    database: 'idp_bench',
+    prefix: 'idp-bench-pg-',
+    settings: PG_STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {},
+  });
   const started = cluster;
   cleanups.push(() => stopPostgresCluster(started));
   console.log(`PostgreSQL cluster at ${cluster.url}`);
@@ -431,7 +484,7 @@ async function main(): Promise<void> {
     DATA_DIR: path.join(work, 'data'),
     CLIENTS_FILE: clientsFile,
     PII_KEY,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     ADDRESS_LOGIN_FAILURES: '1000000',
   };
 
@@ -454,7 +507,14 @@ async function main(): Promise<void> {
     baseUrl: ourEnv.ISSUER!,
     readyPath: '/readyz',
   });
+  const oursReadyAt = performance.now();
   cleanups.push(() => ours.stop());
+  assertIsServer(ours);
+  // Memory just after start-up, then again once the server has sat idle (V8 gives back the young
+  // generation grown while loading modules only after a while without work): both before any load.
+  await sleep(1_500);
+  const startup = readMemory(ours.pid);
+
   const bareProcess = await startServer({
     name: 'bare oidc-provider',
     script: 'bench/bare-provider.ts',
@@ -471,16 +531,21 @@ async function main(): Promise<void> {
     readyPath: '/.well-known/openid-configuration',
   });
   cleanups.push(() => bareProcess.stop());
-  for (const server of [ours, bareProcess]) {
-    const cmd = commandLine(server.pid);
-    if (!cmd.includes('--import tsx')) throw new Error(`pid ${server.pid} is not the node server: ${cmd}`);
-  }
+  assertIsServer(bareProcess);
+  await sleep(1_500);
+  const bareStartup = readMemory(bareProcess.pid);
 
-  // Idle: after start-up has settled, before any load.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const idleWait = oursReadyAt + IDLE_S * 1000 - performance.now();
+  if (idleWait > 0) {
+    console.log(`our server pid ${ours.pid}: RSS ${fmt(startup.rssMb)} MB after start-up; waiting ${(idleWait / 1000).toFixed(0)} s idle…`);
+    await sleep(idleWait);
+  }
   const idle = readMemory(ours.pid);
   const bareIdle = readMemory(bareProcess.pid);
-  console.log(`our server pid ${ours.pid}: idle RSS ${fmt(idle.rssMb)} MB; bare pid ${bareProcess.pid}: idle RSS ${fmt(bareIdle.rssMb)} MB`);
+  console.log(
+    `our server pid ${ours.pid}: RSS ${fmt(startup.rssMb)} MB 1.5 s after start-up, ${fmt(idle.rssMb)} MB after ${IDLE_S} s idle; ` +
+      `bare pid ${bareProcess.pid}: ${fmt(bareStartup.rssMb)} MB, ${fmt(bareIdle.rssMb)} MB`,
+  );
 
   const client = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT_URI };
   const subjects: Subject[] = [];
@@ -488,6 +553,8 @@ async function main(): Promise<void> {
     subjects.push({ kind, process: process_, target: await discover(process_.baseUrl, client) });
   }
 
+  const statements = PG_STATS ? await statementStats(cluster.url) : undefined;
+  if (statements) cleanups.push(() => statements.close());
   const rows: Row[] = [];
   // Each workload runs on both servers back to back, so drifting load on the machine hits both alike.
   const workloads: Array<[string, string, (subject: Subject) => Promise<Row>]> = [
@@ -500,16 +567,18 @@ async function main(): Promise<void> {
     if (ONLY && !ONLY.includes(key)) continue;
     for (const subject of subjects) {
       process.stdout.write(`${name} · ${subject.kind}… `);
+      if (statements && subject.kind === 'ours') await statements.reset();
       const row = await measure(subject);
       rows.push(row);
       console.log(`${fmt(row.rps, 0)}/s, p99 ${fmt(row.p99)} ms${row.non2xx + row.errors ? `, ${row.non2xx + row.errors} FAILED` : ''}`);
+      if (statements && subject.kind === 'ours') await statements.print();
     }
   }
 
   const after = readMemory(ours.pid);
   const barePeak = readMemory(bareProcess.pid);
   console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const passed = report(rows, { idle, after, bareIdle, barePeak });
+  const passed = report(rows, { startup, idle, after, bareStartup, bareIdle, barePeak });
   process.exitCode = passed ? 0 : 1;
 }
 

@@ -51,7 +51,7 @@ function runTool(bin: string, tool: string, args: string[]): void {
 
 /** Starts a cluster on a free loopback port and creates `database` in it. */
 export async function startPostgresCluster(
-  options: { database?: string; prefix?: string; maxConnections?: number } = {},
+  options: { database?: string; prefix?: string; maxConnections?: number; settings?: Record<string, string> } = {},
 ): Promise<PostgresCluster> {
   const database = options.database ?? 'idp_test';
   const bin = findPostgresBin();
@@ -63,9 +63,10 @@ export async function startPostgresCluster(
     const port = await freePort();
     const data = path.join(dir, 'data');
     runTool(bin, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    const extra = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`).join('');
     runTool(bin, 'pg_ctl', [
       '-D', data, '-l', path.join(dir, 'server.log'), '-w', 'start',
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${options.maxConnections ?? 200}`,
+      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${options.maxConnections ?? 200}${extra}`,
     ]);
     runTool(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', database]);
     return { url: `postgres://postgres@127.0.0.1:${port}/${database}`, dir, bin, port };
