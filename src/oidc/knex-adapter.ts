@@ -2,6 +2,17 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/database.js';
 
 /**
+ * Runs the statement as a named (server-side prepared) statement on PostgreSQL: parsed and
+ * planned once per pooled connection instead of on every call. These statements run several
+ * times per token request; skipping the parse and plan takes about a quarter off PostgreSQL's CPU
+ * per refresh (see bench/). Each name stands for exactly one SQL text, and each names its columns,
+ * so a migration that adds columns does not change a prepared statement's result type. The
+ * embedded PGlite ignores the option. A pooler in front of PostgreSQL in transaction mode must
+ * support protocol-level prepared statements (PgBouncer ≥ 1.21 with max_prepared_statements).
+ */
+const prepared = (name: string) => ({ name });
+
+/**
  * oidc-provider's storage contract over one table, so every instance behind a load balancer sees
  * the same sessions, grants, codes, tokens and interactions. `kind` is the model name.
  */
@@ -21,38 +32,40 @@ export function knexAdapterFactory(db: Db) {
           expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
         })
         .onConflict(['kind', 'id'])
-        .merge();
+        .merge()
+        .options(prepared('oidc_models_upsert'));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return this.findWhere({ id });
+      return this.findWhere('id', id);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return this.findWhere({ uid });
+      return this.findWhere('uid', uid);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return this.findWhere({ user_code: userCode });
+      return this.findWhere('user_code', userCode);
     }
 
     async consume(id: string): Promise<void> {
-      await db('oidc_models').where({ kind: this.kind, id }).update({ consumed_at: db.fn.now() });
+      await db('oidc_models').where({ kind: this.kind, id }).update({ consumed_at: db.fn.now() }).options(prepared('oidc_models_consume'));
     }
 
     async destroy(id: string): Promise<void> {
-      await db('oidc_models').where({ kind: this.kind, id }).delete();
+      await db('oidc_models').where({ kind: this.kind, id }).delete().options(prepared('oidc_models_destroy'));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await db('oidc_models').where({ grant_id: grantId }).delete();
     }
 
-    private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
+    private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
       const row = await db('oidc_models')
-        .where({ kind: this.kind, ...where })
+        .where({ kind: this.kind, [column]: value })
         .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
-        .first('payload', 'consumed_at');
+        .first('payload', 'consumed_at')
+        .options(prepared(`oidc_models_find_by_${column}`));
       if (!row) return undefined;
       return {
         ...(row.payload as AdapterPayload),
