@@ -9,6 +9,10 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { sharedSecret } from './security/app-secrets.js';
 import type { AppContext } from './services.js';
 import { CsrfTokens } from './security/csrf.js';
+import { browserCsrf } from './security/browser-csrf.js';
+import { myInformationRoutes } from './portal/my-information.routes.js';
+import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
+import { registerPortalClient } from './portal/portal-client.js';
 
 export interface App {
   koa: Koa;
@@ -21,11 +25,15 @@ export async function createApp(context: AppContext): Promise<App> {
   const { settings, logger, db, crypt, clients } = context;
   const chrome: PageChrome = { supportPhone: settings.supportPhone };
 
-  const [jwks, cookieKey, csrfKey] = await Promise.all([
+  const [jwks, cookieKey, csrfKey, portalSecret] = await Promise.all([
     context.signingKeys.load(),
     sharedSecret(db, crypt, 'cookie_key'),
     sharedSecret(db, crypt, 'csrf_key'),
+    sharedSecret(db, crypt, 'portal_client_secret'),
   ]);
+  const csrfTokens = new CsrfTokens(csrfKey);
+  // Registered before the provider is built: the provider reads its clients once.
+  const portal = registerPortalClient(clients, settings.issuer, portalSecret.toString('base64url'));
   const providers = new ProviderHost(
     (keys) =>
       createProvider({
@@ -60,15 +68,18 @@ export async function createApp(context: AppContext): Promise<App> {
     }
   });
 
+  // Only the portal's own pages look the portal session up: OP endpoints never pay for it.
+  const withPortalSession = portalSession(context.portalSessions, context.accounts);
   const pages = new Router();
+  pages.use(withPortalSession);
   pages.get('/', (ctx) => {
     const locale = ctx.state.locale as 'zh-CN' | 'en';
-    renderPage(ctx, chrome, 'home', {
-      systems: [...clients.relyingParties.values()].map((rp) => ({
-        name: rp.name[locale],
-        description: rp.description?.[locale],
-        entryUrl: rp.entryUrl,
-      })),
+    renderPage(ctx, chrome, 'portal/home', {
+      account: ctx.state.portal?.account,
+      csrf: ctx.state.csrfToken,
+      systems: [...clients.relyingParties.values()]
+        .filter((rp) => rp.clientId !== portal.clientId)
+        .map((rp) => ({ name: rp.name[locale], description: rp.description?.[locale], entryUrl: rp.entryUrl })),
     });
   });
 
@@ -80,18 +91,23 @@ export async function createApp(context: AppContext): Promise<App> {
     login: context.login,
     captchas: context.captchas,
     rateLimiter: context.rateLimiter,
-    csrf: new CsrfTokens(csrfKey),
+    csrf: csrfTokens,
     chrome,
   });
+  const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
+  const myInformation = myInformationRoutes({ profiles: context.profiles, csrf: csrfTokens, chrome, portalSessionMiddleware: withPortalSession });
 
   koa
     .use(requestLogging(logger))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
+    .use(browserCsrf(csrfTokens, settings.production))
     .use(errorHandler(logger, chrome))
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
+    .use(portalAuth.routes())
+    .use(myInformation.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(providers.middleware());

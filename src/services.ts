@@ -1,5 +1,8 @@
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountService } from './accounts/account.service.js';
+import { ProfileService } from './accounts/profile.service.js';
+import { systemClock, type Clock } from './clock.js';
+import { PortalSessionRepository } from './portal/portal-session.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import type { Db } from './db/database.js';
 import { LoginThrottleRepository } from './flows/login/login-throttle.repository.js';
@@ -29,10 +32,20 @@ export interface AppContext {
   login: LoginService;
   clients: ClientRegistry;
   signingKeys: SigningKeys;
+  clock: Clock;
+  profiles: ProfileService;
+  portalSessions: PortalSessionRepository;
 }
 
 /** The services, without the provider: what the CLI needs too. */
-export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry): AppContext {
+export function createServices(
+  settings: Settings,
+  logger: Logger,
+  db: Db,
+  clients?: ClientRegistry,
+  overrides: { clock?: Clock } = {},
+): AppContext {
+  const clock = overrides.clock ?? systemClock;
   const crypt = new PiiCrypto(loadDataKey(settings.piiKey, settings.dataDir));
   const audit = new AuditService(db, logger);
   const accounts = new AccountRepository(db, crypt);
@@ -53,5 +66,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
     clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
     signingKeys: new SigningKeys(db, crypt),
+    clock,
+    profiles: new ProfileService(db, accounts, hasher, audit, clock),
+    portalSessions: new PortalSessionRepository(db, crypt),
   };
 }

@@ -45,6 +45,7 @@ const envSchema = z.object({
   CAPTCHA_TEST_ANSWER: z.string().min(1).max(16, { error: 'must be at most 16 characters (the captcha field takes 16)' }).optional(),
   KEY_RELOAD_INTERVAL: seconds(30),
   KEY_ACTIVATION_DELAY: integer(0).default(120),
+  OP_INTERNAL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
 });
 
@@ -91,6 +92,8 @@ function buildSettings(env: z.infer<typeof envSchema>) {
       /** A rotated key signs only after this, so every instance publishes it first. */
       activationDelaySeconds: env.KEY_ACTIVATION_DELAY,
     },
+    /** Where the portal reaches the OP's token and JWKS endpoints (the issuer unless set). */
+    opInternalUrl: (env.OP_INTERNAL_URL ?? env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     captchaTestAnswer: env.CAPTCHA_TEST_ANSWER,
     hashConcurrency: env.HASH_CONCURRENCY,
   };

@@ -338,7 +338,7 @@ describe('the login page in a real browser', () => {
     await shot(page, 'error-en.png');
 
     await page.getByRole('link', { name: 'Go to the home page' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Unified identity and single sign-on' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'MOST Government Service Platform' }).waitFor();
     await shot(page, 'home-en.png');
   });
 });
