@@ -13,6 +13,7 @@ import { browserCsrf } from './security/browser-csrf.js';
 import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
 import { registerPortalClient } from './portal/portal-client.js';
+import { registrationRoutes } from './flows/registration/registration.routes.js';
 
 export interface App {
   koa: Koa;
@@ -95,6 +96,7 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
   });
   const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
+  const registration = registrationRoutes({ chrome });
   const myInformation = myInformationRoutes({ profiles: context.profiles, csrf: csrfTokens, chrome, portalSessionMiddleware: withPortalSession });
 
   koa
@@ -108,6 +110,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(pages.routes())
     .use(portalAuth.routes())
     .use(myInformation.routes())
+    .use(registration.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(providers.middleware());

@@ -176,4 +176,17 @@ export const en: Record<keyof typeof zhCN, string> = {
   "profile.error.current_password_required": "Enter your current password",
   "profile.error.current_password_wrong": "The current password is not correct",
   "profile.error.confirm_mismatch": "The two new passwords differ",
+  // Registration
+  "register.title": "Registration",
+  "register.intro": "Register here to use the MOST Government Service Platform: once registered you can find information and apply for services on the platform.",
+  "register.new_users": "New users: choose \"Register as a natural person\" or \"Register a legal entity\" below. You can sign in to the platform once registration is complete.",
+  "register.who_title": "Who can register, and as what?",
+  "register.natural_heading": "Natural persons",
+  "register.who_natural": "Natural persons are people: citizens, residents of Hong Kong, Macao and Taiwan, foreign citizens and stateless persons. A natural person can look up information, apply for services, and act for a legal entity that authorises them.",
+  "register.legal_heading": "Legal entities",
+  "register.who_legal": "Legal entities are organisations with their own civil rights and obligations: enterprises, social organisations, government bodies and public institutions, domestic, from Hong Kong, Macao or Taiwan, or foreign. A legal entity can apply for services and authorise people to act for it.",
+  "register.natural": "Register as a natural person",
+  "register.legal": "Register a legal entity",
+  "register.have_account": "Already registered?",
+  "register.back_to_login": "Back to sign-in",
 };

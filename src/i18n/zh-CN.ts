@@ -175,4 +175,17 @@ export const zhCN = {
   "profile.error.current_password_required": "请输入当前密码",
   "profile.error.current_password_wrong": "当前密码不正确",
   "profile.error.confirm_mismatch": "两次输入的新密码不一致",
+  // Registration
+  "register.title": "注册备案系统介绍",
+  "register.intro": "本系统为“科学技术部政务服务平台”的用户注册、备案系统。用户注册、备案后可以在“科技部政务服务平台”获取相关信息及办理相关业务。",
+  "register.new_users": "新用户：如您尚未注册，请点击下方的“自然人注册”按钮或“单位用户（法人）注册”按钮进行注册，注册完成之后方可在科学技术部政务服务平台登录。",
+  "register.who_title": "谁可以注册？如何选择注册类型？",
+  "register.natural_heading": "自然人",
+  "register.who_natural": "自然人是基于出生而取得民事主体资格的人，包括本国公民、港澳台居民、外国公民和无国籍人等。以自然人身份注册，可以查阅有关信息、填报有关事项，并在法人授权许可的情况下，代替法人填报有关事项。",
+  "register.legal_heading": "法人",
+  "register.who_legal": "法人是具有民事权利能力和民事行为能力，依法独立享有民事权利和承担民事义务的组织，包括企业法人、社会组织法人、机关事业单位法人。境内单位、港澳台地区单位、境外单位均可注册。以法人身份注册，可以办理相关业务，并可以指定有关用户进行代办。",
+  "register.natural": "自然人注册",
+  "register.legal": "单位用户（法人）注册",
+  "register.have_account": "已有账号？",
+  "register.back_to_login": "返回登录",
 } as const;
