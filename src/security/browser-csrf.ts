@@ -34,6 +34,12 @@ export function browserCsrf(tokens: CsrfTokens, production: boolean) {
   };
 }
 
+/** This browser's random id (from the CSRF cookie), to bind a flow to the browser that started it. */
+export function browserId(ctx: Context): string | undefined {
+  const id = ctx.cookies.get(COOKIE, { signed: false });
+  return id && ID_PATTERN.test(id) ? id : undefined;
+}
+
 /** Throws 403 unless the request carries the token of this browser's CSRF cookie. */
 export function requireCsrf(ctx: Context, tokens: CsrfTokens): void {
   const id = ctx.cookies.get(COOKIE, { signed: false });

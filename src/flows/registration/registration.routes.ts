@@ -15,5 +15,7 @@ export function registrationRoutes(deps: RegistrationDeps): Router {
     renderPage(ctx, deps.chrome, 'register/index', { returnTo, returnQuery: returnQuery(returnTo) });
   });
 
+  router.get('/agreement/natural', (ctx) => renderPage(ctx, deps.chrome, 'register/agreement'));
+
   return router;
 }
