@@ -13,6 +13,13 @@ import { PasswordHasher } from './security/password-hasher.js';
 import { PiiCrypto } from './security/pii-crypto.js';
 import { RateLimiter } from './security/rate-limiter.js';
 import type { Settings } from './settings.js';
+import { systemClock, type Clock } from './clock.js';
+import { HttpIdentityAuthority } from './verification/http.identity-authority.js';
+import type { IdentityAuthority } from './verification/identity-authority.js';
+import { ReferenceRegisterIdentityAuthority } from './verification/reference-register.identity-authority.js';
+import { ReferenceRegisterRepository } from './verification/reference-register.repository.js';
+import { VerificationRepository } from './verification/verification.repository.js';
+import { VerificationService } from './verification/verification.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -29,16 +36,31 @@ export interface AppContext {
   login: LoginService;
   clients: ClientRegistry;
   signingKeys: SigningKeys;
+  referenceRegister: ReferenceRegisterRepository;
+  identityAuthority: IdentityAuthority;
+  verification: VerificationService;
+}
+
+/** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
+export interface ServiceOverrides {
+  identityAuthority?: IdentityAuthority;
+  clock?: Clock;
 }
 
 /** The services, without the provider: what the CLI needs too. */
-export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry): AppContext {
+export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry, overrides: ServiceOverrides = {}): AppContext {
   const crypt = new PiiCrypto(loadDataKey(settings.piiKey, settings.dataDir));
   const audit = new AuditService(db, logger);
   const accounts = new AccountRepository(db, crypt);
   const hasher = new PasswordHasher(settings.hashConcurrency);
   const captchas = new CaptchaService(db, settings.production ? undefined : settings.captchaTestAnswer);
   const rateLimiter = new RateLimiter(db);
+  const referenceRegister = new ReferenceRegisterRepository(db, crypt);
+  const identityAuthority =
+    overrides.identityAuthority ??
+    (settings.identityAuthority.kind === 'http'
+      ? new HttpIdentityAuthority(settings.identityAuthority)
+      : new ReferenceRegisterIdentityAuthority(referenceRegister));
   return {
     settings,
     logger,
@@ -53,5 +75,15 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
     clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
     signingKeys: new SigningKeys(db, crypt),
+    referenceRegister,
+    identityAuthority,
+    verification: new VerificationService(
+      db,
+      new VerificationRepository(db, crypt),
+      identityAuthority,
+      audit,
+      logger,
+      overrides.clock ?? systemClock,
+    ),
   };
 }

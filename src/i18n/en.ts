@@ -110,4 +110,15 @@ export const en: Record<keyof typeof zhCN, string> = {
   'account.error.uscc_characters': "The credit code has characters it cannot contain (I, O, Z, S, V are not used)",
   'account.error.uscc_check_character': "The credit code's check character is wrong: please check it",
   'account.error.registration_number_required': "Enter the unit's registration number",
+  // Real-name verification
+  'verification.outcome.verified': 'Real-name verification succeeded.',
+  'verification.outcome.mismatch': 'Real-name verification failed: the name does not match the document number. Check what you entered; if it is correct, upload photos of your document for manual review.',
+  'verification.outcome.unavailable': 'The real-name verification service is unavailable at the moment. Try again later, or upload photos of your document for manual review.',
+  'verification.outcome.document_taken': 'This document already verifies another account (one document verifies only one account). If that account is not yours, or you forgot its login name, file a natural-person account appeal.',
+  'verification.outcome.incomplete': 'Enter your name, document type and document number before real-name verification.',
+  'verification.status.unverified': 'Not verified',
+  'verification.status.verified': 'Verified',
+  'verification.status.pending_review': 'Under review',
+  'verification.status.reviewed': 'Verified by review',
+  'verification.status.rejected': 'Review not passed',
 };
