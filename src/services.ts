@@ -16,6 +16,12 @@ import { PasswordHasher } from './security/password-hasher.js';
 import { PiiCrypto } from './security/pii-crypto.js';
 import { RateLimiter } from './security/rate-limiter.js';
 import type { Settings } from './settings.js';
+import { HttpIdentityAuthority } from './verification/http.identity-authority.js';
+import type { IdentityAuthority } from './verification/identity-authority.js';
+import { ReferenceRegisterIdentityAuthority } from './verification/reference-register.identity-authority.js';
+import { ReferenceRegisterRepository } from './verification/reference-register.repository.js';
+import { VerificationRepository } from './verification/verification.repository.js';
+import { VerificationService } from './verification/verification.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -32,19 +38,22 @@ export interface AppContext {
   login: LoginService;
   clients: ClientRegistry;
   signingKeys: SigningKeys;
+  referenceRegister: ReferenceRegisterRepository;
+  identityAuthority: IdentityAuthority;
+  verification: VerificationService;
   clock: Clock;
   profiles: ProfileService;
   portalSessions: PortalSessionRepository;
 }
 
+/** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
+export interface ServiceOverrides {
+  identityAuthority?: IdentityAuthority;
+  clock?: Clock;
+}
+
 /** The services, without the provider: what the CLI needs too. */
-export function createServices(
-  settings: Settings,
-  logger: Logger,
-  db: Db,
-  clients?: ClientRegistry,
-  overrides: { clock?: Clock } = {},
-): AppContext {
+export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry, overrides: ServiceOverrides = {}): AppContext {
   const clock = overrides.clock ?? systemClock;
   const crypt = new PiiCrypto(loadDataKey(settings.piiKey, settings.dataDir));
   const audit = new AuditService(db, logger);
@@ -52,6 +61,12 @@ export function createServices(
   const hasher = new PasswordHasher(settings.hashConcurrency);
   const captchas = new CaptchaService(db, settings.production ? undefined : settings.captchaTestAnswer);
   const rateLimiter = new RateLimiter(db);
+  const referenceRegister = new ReferenceRegisterRepository(db, crypt);
+  const identityAuthority =
+    overrides.identityAuthority ??
+    (settings.identityAuthority.kind === 'http'
+      ? new HttpIdentityAuthority(settings.identityAuthority)
+      : new ReferenceRegisterIdentityAuthority(referenceRegister));
   return {
     settings,
     logger,
@@ -66,6 +81,9 @@ export function createServices(
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
     clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
     signingKeys: new SigningKeys(db, crypt),
+    referenceRegister,
+    identityAuthority,
+    verification: new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock),
     portalSessions: new PortalSessionRepository(db, crypt),

@@ -47,9 +47,16 @@ const envSchema = z.object({
   KEY_ACTIVATION_DELAY: integer(0).default(120),
   OP_INTERNAL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
+
+  // Real-name verification
+  IDENTITY_AUTHORITY: z.enum(['reference', 'http'], { error: 'must be reference or http' }).optional(),
+  IDENTITY_AUTHORITY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  IDENTITY_AUTHORITY_TOKEN: z.string().optional(),
+  IDENTITY_AUTHORITY_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  REFERENCE_REGISTER_FILE: z.string().min(1).default('config/reference-register.json'),
 });
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'PII_KEY', 'CAPTCHA_TEST_ANSWER']);
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'PII_KEY', 'CAPTCHA_TEST_ANSWER', 'IDENTITY_AUTHORITY_URL', 'IDENTITY_AUTHORITY_TOKEN']);
 
 export type Settings = ReturnType<typeof buildSettings>;
 
@@ -96,7 +103,30 @@ function buildSettings(env: z.infer<typeof envSchema>) {
     opInternalUrl: (env.OP_INTERNAL_URL ?? env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     captchaTestAnswer: env.CAPTCHA_TEST_ANSWER,
     hashConcurrency: env.HASH_CONCURRENCY,
+    identityAuthority: identityAuthoritySettings(env),
   };
+}
+
+/**
+ * Who answers real-name checks. Production must say so: falling back to the demo register there
+ * would "verify" only the demo people, silently.
+ */
+function identityAuthoritySettings(env: z.infer<typeof envSchema>) {
+  const production = env.NODE_ENV === 'production';
+  const kind = env.IDENTITY_AUTHORITY ?? (production ? undefined : 'reference');
+  if (kind === undefined) {
+    throw new SettingsError('IDENTITY_AUTHORITY: required when NODE_ENV=production (http for a real authority, reference for the local register)');
+  }
+  if (kind === 'reference') return { kind, registerFile: path.resolve(projectRoot, env.REFERENCE_REGISTER_FILE) } as const;
+  const url = env.IDENTITY_AUTHORITY_URL;
+  if (!url) throw new SettingsError('IDENTITY_AUTHORITY_URL: required when IDENTITY_AUTHORITY=http');
+  // Names and document numbers cross this link.
+  if (production && !url.startsWith('https://')) {
+    throw new SettingsError('IDENTITY_AUTHORITY_URL: must be an https:// URL when NODE_ENV=production');
+  }
+  const token = env.IDENTITY_AUTHORITY_TOKEN;
+  if (!token) throw new SettingsError('IDENTITY_AUTHORITY_TOKEN: required when IDENTITY_AUTHORITY=http');
+  return { kind, url, token, timeoutMs: env.IDENTITY_AUTHORITY_TIMEOUT_MS } as const;
 }
 
 /** Reads settings from the environment; throws SettingsError naming the first bad variable. */
@@ -131,6 +161,9 @@ export function loadSettings(source: NodeJS.ProcessEnv = process.env): Settings 
   }
   if (!fs.existsSync(settings.clientsFile)) {
     throw new SettingsError(`CLIENTS_FILE: no such file ${settings.clientsFile}`);
+  }
+  if (settings.identityAuthority.kind === 'reference' && !fs.existsSync(settings.identityAuthority.registerFile)) {
+    throw new SettingsError(`REFERENCE_REGISTER_FILE: no such file ${settings.identityAuthority.registerFile}`);
   }
   return settings;
 }

@@ -9,11 +9,7 @@ import type { Account } from './account.types.js';
 import type { Actor } from './account.service.js';
 import { checkNaturalProfile, type NaturalProfileInput } from './natural-profile.rules.js';
 import { checkPassword } from './password-policy.js';
-
-/** Verified, reviewed or under review: the identity the platform vouches for (or is checking) is fixed. */
-export function identityLocked(account: Pick<Account, 'realNameStatus'>): boolean {
-  return account.realNameStatus === 'verified' || account.realNameStatus === 'reviewed' || account.realNameStatus === 'pending_review';
-}
+import { canEditIdentityFields } from '../verification/verification.service.js';
 
 /** What a signed-in user changes about their own account on My Information. */
 export class ProfileService {
@@ -32,7 +28,7 @@ export class ProfileService {
    */
   async updateNaturalProfile(account: Account, input: NaturalProfileInput, actor: Actor): Promise<{ identityChanged: boolean }> {
     if (account.kind !== 'natural' || !account.natural) throw new DomainError('error.not_found', 404);
-    const locked = identityLocked(account);
+    const locked = !canEditIdentityFields(account);
     const current = account.natural;
     const checked = checkNaturalProfile(
       locked

@@ -7,10 +7,12 @@ import { matchLocale, translator } from '../i18n/index.js';
 import { createLogger } from '../logger.js';
 import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
 import { loadSettings, SettingsError, type Settings } from '../settings.js';
+import { loadReferenceRegister } from '../verification/reference-register.file.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
-  db migrate                       apply pending database migrations
+  db migrate                       apply pending database migrations; load the reference register
+                                   (IDENTITY_AUTHORITY=reference)
   keys rotate [--now]              make a new signing key: published at once, signing after
                                    KEY_ACTIVATION_DELAY (--now: at once); the old one stays published
   keys list                        list signing keys (kid, created, retired)
@@ -124,7 +126,11 @@ async function run(argv: string[]): Promise<void> {
   const settings = loadSettings();
   switch (command) {
     case 'db migrate':
-      await withDatabase(settings, async () => undefined).then(() => console.log('database is up to date'));
+      await withDatabase(settings, async ({ db }) => {
+        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+        const registered = await loadReferenceRegister(settings, services.referenceRegister);
+        if (registered) console.log(`reference register: ${registered} people`);
+      }).then(() => console.log('database is up to date'));
       return;
     case 'keys rotate':
       await withDatabase(settings, async ({ db }) => {

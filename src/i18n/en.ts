@@ -235,4 +235,15 @@ export const en: Record<keyof typeof zhCN, string> = {
   "agreement.natural2": "You confirm that the details are true, accurate and complete, and are responsible for what is done with your account.",
   "agreement.natural3": "Your document number and other sensitive data are stored encrypted and shown only masked on pages and in logs.",
   "agreement.natural4": "A document verifies only one account. For questions, call technical support.",
+  // Real-name verification
+  'verification.outcome.verified': 'Real-name verification succeeded.',
+  'verification.outcome.mismatch': 'Real-name verification failed: the name does not match the document number. Check what you entered; if it is correct, upload photos of your document for manual review.',
+  'verification.outcome.unavailable': 'The real-name verification service is unavailable at the moment. Try again later, or upload photos of your document for manual review.',
+  'verification.outcome.document_taken': 'This document already verifies another account (one document verifies only one account). If that account is not yours, or you forgot its login name, file a natural-person account appeal.',
+  'verification.outcome.incomplete': 'Enter your name, document type and document number before real-name verification.',
+  'verification.status.unverified': 'Not verified',
+  'verification.status.verified': 'Verified',
+  'verification.status.pending_review': 'Under review',
+  'verification.status.reviewed': 'Verified by review',
+  'verification.status.rejected': 'Review not passed',
 };

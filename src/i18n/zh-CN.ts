@@ -234,4 +234,15 @@ export const zhCN = {
   "agreement.natural2": "您应保证所填信息真实、准确、完整，并对使用本人账号办理的事项负责。",
   "agreement.natural3": "平台对您的证件号码等敏感个人信息加密存储，页面与日志中仅显示脱敏信息。",
   "agreement.natural4": "一个证件只能实名认证一个账号；如有疑问，请拨打技术支持电话。",
+  // Real-name verification
+  'verification.outcome.verified': '实名认证成功。',
+  'verification.outcome.mismatch': '实名认证未通过：姓名与证件号码不一致。请检查填写的信息是否正确；如信息无误，请上传证件照片，进行人工认证。',
+  'verification.outcome.unavailable': '实名认证服务暂时不可用，请稍后再试，或上传证件照片，进行人工认证。',
+  'verification.outcome.document_taken': '该证件已用于其他账号的实名认证（一个证件只能实名认证一个账号）。如该账号不是您本人注册的，或您忘记了其登录名，请通过自然人账号申诉处理。',
+  'verification.outcome.incomplete': '请先填写姓名、证件类型和证件号码，再进行实名认证。',
+  'verification.status.unverified': '未实名认证',
+  'verification.status.verified': '已实名认证',
+  'verification.status.pending_review': '审核中',
+  'verification.status.reviewed': '已审核认证',
+  'verification.status.rejected': '审核未通过',
 } as const;

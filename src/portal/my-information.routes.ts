@@ -4,7 +4,8 @@ import type { Context, Middleware } from 'koa';
 import type { Account } from '../accounts/account.types.js';
 import { DOCUMENT_TYPES_BY_IDENTITY } from '../accounts/identity-documents.js';
 import type { NaturalProfileInput } from '../accounts/natural-profile.rules.js';
-import { identityLocked, type ProfileService } from '../accounts/profile.service.js';
+import type { ProfileService } from '../accounts/profile.service.js';
+import { canEditIdentityFields } from '../verification/verification.service.js';
 import { ValidationError } from '../errors.js';
 import { renderPage, type PageChrome } from '../http/render.js';
 import type { Translate } from '../i18n/index.js';
@@ -77,7 +78,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       {
         account,
         mobileMasked: maskMobile(account.mobile),
-        locked: identityLocked(account),
+        locked: !canEditIdentityFields(account),
         documentTypesByIdentity: DOCUMENT_TYPES_BY_IDENTITY,
         profile: state.section === 'profile' ? state.values : profileValues(account),
         errors: state.errors ?? {},
