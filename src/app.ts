@@ -97,7 +97,13 @@ export async function createApp(context: AppContext): Promise<App> {
   });
   const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
   const registration = registrationRoutes({ chrome });
-  const myInformation = myInformationRoutes({ profiles: context.profiles, csrf: csrfTokens, chrome, portalSessionMiddleware: withPortalSession });
+  const myInformation = myInformationRoutes({
+    profiles: context.profiles,
+    verification: context.verification,
+    csrf: csrfTokens,
+    chrome,
+    portalSessionMiddleware: withPortalSession,
+  });
 
   koa
     .use(requestLogging(logger))

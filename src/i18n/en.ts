@@ -119,11 +119,6 @@ export const en: Record<keyof typeof zhCN, string> = {
   "portal.welcome": "Welcome, {name}",
   "me.title": "My information",
   "me.status_label": "Real-name status",
-  "status.unverified": "Not verified",
-  "status.verified": "Verified",
-  "status.pending_review": "Under review",
-  "status.reviewed": "Verified by review",
-  "status.rejected": "Review not passed",
   "me.rejected_reason": "Reason: {reason}",
   "me.section.profile": "Personal information",
   "me.section.password": "Change password",
@@ -246,4 +241,6 @@ export const en: Record<keyof typeof zhCN, string> = {
   'verification.status.pending_review': 'Under review',
   'verification.status.reviewed': 'Verified by review',
   'verification.status.rejected': 'Review not passed',
+  "me.verify_hint": "Your account is not real-name verified yet.",
+  "me.verify_now": "Verify now",
 };

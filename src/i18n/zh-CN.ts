@@ -118,11 +118,6 @@ export const zhCN = {
   "portal.welcome": "欢迎您，{name}",
   "me.title": "我的信息",
   "me.status_label": "实名认证状态",
-  "status.unverified": "未实名认证",
-  "status.verified": "已实名认证",
-  "status.pending_review": "审核中",
-  "status.reviewed": "已审核认证",
-  "status.rejected": "审核未通过",
   "me.rejected_reason": "原因：{reason}",
   "me.section.profile": "个人信息",
   "me.section.password": "修改密码",
@@ -245,4 +240,6 @@ export const zhCN = {
   'verification.status.pending_review': '审核中',
   'verification.status.reviewed': '已审核认证',
   'verification.status.rejected': '审核未通过',
+  "me.verify_hint": "您的账号尚未完成实名认证。",
+  "me.verify_now": "立即认证",
 } as const;

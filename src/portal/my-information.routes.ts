@@ -5,7 +5,8 @@ import type { Account } from '../accounts/account.types.js';
 import { DOCUMENT_TYPES_BY_IDENTITY } from '../accounts/identity-documents.js';
 import type { NaturalProfileInput } from '../accounts/natural-profile.rules.js';
 import type { ProfileService } from '../accounts/profile.service.js';
-import { canEditIdentityFields } from '../verification/verification.service.js';
+import { VERIFICATION_OUTCOME_MESSAGES } from '../verification/verification.messages.js';
+import { canEditIdentityFields, type VerificationOutcome, type VerificationService } from '../verification/verification.service.js';
 import { ValidationError } from '../errors.js';
 import { renderPage, type PageChrome } from '../http/render.js';
 import type { Translate } from '../i18n/index.js';
@@ -20,8 +21,7 @@ export interface MyInformationDeps {
   chrome: PageChrome;
   /** Loads ctx.state.portal (see portalSession). */
   portalSessionMiddleware: Middleware;
-  /** Runs automatic real-name verification after identity data changed (wired by the app). */
-  afterIdentityChange?: (account: Account, ctx: Context) => Promise<void>;
+  verification: Pick<VerificationService, 'verifyNaturalAccount'>;
 }
 
 type Section = 'profile' | 'password';
@@ -57,6 +57,15 @@ function profileValues(account: Account): Record<string, string> {
   };
 }
 
+const actorOf = (ctx: Context, account: Account) => ({ type: 'account' as const, id: account.id, ip: ctx.ip, requestId: ctx.state.requestId });
+
+/** The outcome named in the redirect after a save, as a message key and how to show it. */
+function verificationMessage(value: unknown) {
+  if (typeof value !== 'string' || !(value in VERIFICATION_OUTCOME_MESSAGES)) return undefined;
+  const outcome = value as VerificationOutcome;
+  return { key: VERIFICATION_OUTCOME_MESSAGES[outcome], success: outcome === 'verified' };
+}
+
 function fieldMessages(error: ValidationError, t: Translate): Record<string, string> {
   return Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!)]));
 }
@@ -84,6 +93,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         errors: state.errors ?? {},
         section: state.section,
         saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : undefined,
+        verification: verificationMessage(ctx.query.verification),
         csrf: ctx.state.csrfToken,
       },
       status,
@@ -103,14 +113,26 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       const { identityChanged } = await profiles.updateNaturalProfile(
         account,
         keepDocument ? { ...input, documentNumber: await profiles.currentDocumentNumber(account.id) } : input,
-        { type: 'account', id: account.id, ip: ctx.ip, requestId: ctx.state.requestId },
+        actorOf(ctx, account),
       );
-      if (identityChanged && deps.afterIdentityChange) await deps.afterIdentityChange(account, ctx);
+      // Saving new identity data runs automatic verification at once (SPEC §4).
+      if (identityChanged) {
+        const { outcome } = await deps.verification.verifyNaturalAccount(account.id, actorOf(ctx, account));
+        return ctx.redirect(`/portal/me?saved=profile&verification=${outcome}`);
+      }
       ctx.redirect('/portal/me?saved=profile');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       render(ctx, { section: 'profile', values: input as Record<string, string>, errors: fieldMessages(error, ctx.state.t) }, 400);
     }
+  });
+
+  /** 实名认证: try automatic verification again with the saved data (e.g. after an outage). */
+  router.post('/verify', async (ctx) => {
+    requireCsrf(ctx, csrf);
+    const account = ctx.state.portal.account as Account;
+    const { outcome } = await deps.verification.verifyNaturalAccount(account.id, actorOf(ctx, account));
+    ctx.redirect(`/portal/me?verification=${outcome}`);
   });
 
   router.post('/password', async (ctx) => {

@@ -3,6 +3,7 @@
  * windows, SSO with business systems, My Information, password change, and both kinds of logout.
  */
 import { createNaturalAccount, createLegalAccount, credentials, type CreatedAccount } from '../support/accounts.js';
+import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { startTestApp, unique, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -68,28 +69,47 @@ describe('the portal and My Information', () => {
     expect(done.url).toBe(`${app.url}/portal/me`);
   });
 
-  test('when a natural person saves their information, then every field is stored and the document is kept encrypted', async () => {
+  test('when a natural person saves their information, then every field is stored, the document is kept encrypted, and a mismatch with the register is reported', async () => {
     const user = await createNaturalAccount(app);
     const agent = new UserAgent();
     await portalSignIn(agent, user);
+    const documentNumber = uniqueResidentId();
     const saved = await postForm(agent, '/portal/me/profile', {
       name: '张小三', gender: 'female', ethnicity: '汉族', position: '工程师', birthDate: '1949-12-31', email: 'zhang@example.cn',
-      landline: '010-88659000', identityType: 'mainland', documentType: 'resident_id', documentNumber: '11010519491231002x',
+      landline: '010-88659000', identityType: 'mainland', documentType: 'resident_id', documentNumber: documentNumber.toLowerCase(),
       documentValidUntil: '', documentLongTerm: 'on', address: '北京市海淀区',
     });
     expect(saved.status).toBe(302);
-    expect(saved.location).toBe(`${app.url}/portal/me?saved=profile`);
+    expect(saved.location).toBe(`${app.url}/portal/me?saved=profile&verification=mismatch`);
     const account = (await app.context.accounts.findById(user.account.id))!;
     expect(account.natural).toMatchObject({
       name: '张小三', gender: 'female', ethnicity: '汉族', position: '工程师', birthDate: '1949-12-31', landline: '010-88659000',
-      identityType: 'mainland', documentType: 'resident_id', documentNumberMasked: '110***********002X', documentLongTerm: true, address: '北京市海淀区',
+      identityType: 'mainland', documentType: 'resident_id', documentNumberMasked: `${documentNumber.slice(0, 3)}***********${documentNumber.slice(-4)}`,
+      documentLongTerm: true, address: '北京市海淀区',
     });
     expect(account.email).toBe('zhang@example.cn');
+    expect(account.realNameStatus).toBe('unverified');
     const row = await app.context.db('natural_profiles').where({ account_id: user.account.id }).first();
-    expect(row.document_number_encrypted).not.toContain('110105');
-    const page = await agent.request(`${app.url}/portal/me?saved=profile`);
+    expect(row.document_number_encrypted).not.toContain(documentNumber.slice(0, 6));
+    const page = await agent.request(saved.location!);
     expect(page.body).toContain('个人信息已保存');
-    expect(page.body).not.toContain('11010519491231002X');
+    expect(page.body).toContain('实名认证未通过');
+    expect(page.body).not.toContain(documentNumber);
+  });
+
+  test('when a person saves a name and document the register knows, then the account is verified at once and the identity locks', async () => {
+    const user = await createNaturalAccount(app);
+    const person = { name: uniqueName(), documentNumber: uniqueResidentId() };
+    await app.context.referenceRegister.upsert([{ name: person.name, documentType: 'resident_id', documentNumber: person.documentNumber }]);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const saved = await postForm(agent, '/portal/me/profile', { name: person.name, identityType: 'mainland', documentType: 'resident_id', documentNumber: person.documentNumber });
+    expect(saved.location).toBe(`${app.url}/portal/me?saved=profile&verification=verified`);
+    const page = await agent.request(saved.location!);
+    expect(page.body).toContain('已实名认证');
+    expect(page.body).toContain('实名认证成功');
+    expect(page.body).not.toContain('id="documentNumber"');
+    expect((await app.context.accounts.findById(user.account.id))!.realNameVerifiedAt).toBeInstanceOf(Date);
   });
 
   test('when fields are wrong, then each gets its own message, the status is 400, and what was typed stays', async () => {
@@ -121,7 +141,8 @@ describe('the portal and My Information', () => {
   });
 
   test('when a verified person saves a different name or document, then the identity stays as verified and other fields change', async () => {
-    const user = await createNaturalAccount(app, { realNameVerified: true, documentNumber: '130503196704010016' });
+    const documentNumber = uniqueResidentId();
+    const user = await createNaturalAccount(app, { realNameVerified: true, documentNumber });
     const agent = new UserAgent();
     const me = await portalSignIn(agent, user);
     expect(me.body).toContain('已实名认证');
@@ -130,7 +151,7 @@ describe('the portal and My Information', () => {
     const saved = await postForm(agent, '/portal/me/profile', { name: '李四', identityType: 'other', documentType: 'passport', documentNumber: 'E12345678', position: '主任' });
     expect(saved.status).toBe(302);
     const account = (await app.context.accounts.findById(user.account.id))!;
-    expect(account.natural).toMatchObject({ name: '张三', documentType: 'resident_id', documentNumberMasked: '130***********0016', position: '主任' });
+    expect(account.natural).toMatchObject({ name: '张三', documentType: 'resident_id', documentNumberMasked: `${documentNumber.slice(0, 3)}***********${documentNumber.slice(-4)}`, position: '主任' });
   });
 
   test('when a form is posted without the CSRF token, then it is refused with 403 and nothing changes', async () => {
