@@ -9,6 +9,8 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { sharedSecret } from './security/app-secrets.js';
 import type { AppContext } from './services.js';
 import { CsrfTokens } from './security/csrf.js';
+import { browserCsrf } from './security/browser-csrf.js';
+import { smsRoutes } from './notify/sms.routes.js';
 
 export interface App {
   koa: Koa;
@@ -84,16 +86,30 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
   });
 
+  const csrfTokens = new CsrfTokens(csrfKey);
+  const sms = smsRoutes({
+    smsCodes: context.smsCodes,
+    outbox: context.smsOutbox,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    csrf: csrfTokens,
+    chrome,
+    production: settings.production,
+  });
+
   koa
     .use(requestLogging(logger))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
+    .use(browserCsrf(csrfTokens, settings.production))
     .use(errorHandler(logger, chrome))
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
+    .use(sms.routes())
+    .use(sms.allowedMethods())
     .use(providers.middleware());
   return { koa, providers };
 }

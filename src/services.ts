@@ -13,6 +13,11 @@ import { PasswordHasher } from './security/password-hasher.js';
 import { PiiCrypto } from './security/pii-crypto.js';
 import { RateLimiter } from './security/rate-limiter.js';
 import type { Settings } from './settings.js';
+import { systemClock, type Clock } from './clock.js';
+import { SmsCodeRepository } from './notify/sms-code.repository.js';
+import { SmsCodeService } from './notify/sms-code.service.js';
+import { createSmsSender } from './notify/sms-sender.factory.js';
+import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -29,16 +34,21 @@ export interface AppContext {
   login: LoginService;
   clients: ClientRegistry;
   signingKeys: SigningKeys;
+  clock: Clock;
+  smsOutbox: SmsOutboxRepository;
+  smsCodes: SmsCodeService;
 }
 
 /** The services, without the provider: what the CLI needs too. */
-export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry): AppContext {
+export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry, clock: Clock = systemClock): AppContext {
   const crypt = new PiiCrypto(loadDataKey(settings.piiKey, settings.dataDir));
   const audit = new AuditService(db, logger);
   const accounts = new AccountRepository(db, crypt);
   const hasher = new PasswordHasher(settings.hashConcurrency);
   const captchas = new CaptchaService(db, settings.production ? undefined : settings.captchaTestAnswer);
   const rateLimiter = new RateLimiter(db);
+  const smsOutbox = new SmsOutboxRepository(db, crypt);
+  const smsSender = createSmsSender(settings.sms, smsOutbox, logger);
   return {
     settings,
     logger,
@@ -53,5 +63,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
     clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
     signingKeys: new SigningKeys(db, crypt),
+    clock,
+    smsOutbox,
+    smsCodes: new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms),
   };
 }

@@ -10,6 +10,7 @@ import { parseClients } from '../../src/oidc/clients.js';
 import { loadSettings } from '../../src/settings.js';
 import type { ProviderHost } from '../../src/oidc/provider-host.js';
 import type { DestinationStream } from 'pino';
+import type { Clock } from '../../src/clock.js';
 
 export interface TestApp {
   url: string;
@@ -33,10 +34,11 @@ function listen(server: http.Server): Promise<number> {
 
 /**
  * Starts the real app in this process on a random loopback port against the test PostgreSQL.
- * `clients` replaces config/clients.json (entries in the file's format).
+ * `clients` replaces config/clients.json (entries in the file's format); `clock` replaces the
+ * system clock where services take one (expiry rules tested without waiting).
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clients?: unknown[]; logDestination?: DestinationStream } = {},
+  options: { env?: Record<string, string>; clients?: unknown[]; logDestination?: DestinationStream; clock?: Clock } = {},
 ): Promise<TestApp> {
   const server = http.createServer();
   const port = await listen(server);
@@ -52,7 +54,7 @@ export async function startTestApp(
   const database = createDatabase(settings.database);
   await migrateLatest(database.db);
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
-  const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients);
+  const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients, options.clock);
   const { koa, providers } = await createApp(context);
   server.on('request', koa.callback());
   return {

@@ -35,6 +35,11 @@ export class UserAgent {
     return { status: response.status, body, location: location ? new URL(location, url).href : null, headers: response.headers };
   }
 
+  /** The value of a cookie this agent holds (e.g. the CSRF cookie a page set). */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
   /** GETs `url` and follows redirects until a page (non-3xx) or a URL starting with `until`. */
   async follow(url: string, until?: string) {
     let current = url;
