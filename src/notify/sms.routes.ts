@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import { DomainError, ValidationError } from '../errors.js';
 import type { MessageKey } from '../i18n/index.js';
 import { renderPage, type PageChrome } from '../http/render.js';
@@ -31,6 +31,22 @@ export interface SmsRouteDeps {
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
+const parser = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '8kb', formLimit: '8kb' });
+
+/**
+ * A body that does not parse (broken JSON) is bad input, 400. The parser's own error would reach
+ * the error handler as an unknown error — a 500 that logs the raw body.
+ */
+async function parseBody(ctx: Context, next: Next): Promise<void> {
+  try {
+    await parser(ctx, async () => undefined);
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    throw new DomainError('error.validation', status === 413 || status === 415 ? status : 400);
+  }
+  await next();
+}
+
 /**
  * `GET /captcha/sms` (a captcha for the "get code" button), `POST /sms/code` (send a code: CSRF,
  * captcha, then the code service) and, outside production only, the `/dev/sms-outbox` page.
@@ -50,7 +66,7 @@ export function smsRoutes(deps: SmsRouteDeps): Router {
     ctx.body = await captchas.create(SMS_CAPTCHA_PURPOSE);
   });
 
-  router.post('/sms/code', bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '8kb', formLimit: '8kb' }), async (ctx: Context) => {
+  router.post('/sms/code', parseBody, async (ctx: Context) => {
     requireCsrf(ctx, csrf);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const mobile = text(body.mobile);

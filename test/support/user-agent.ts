@@ -9,18 +9,20 @@ export class UserAgent {
 
   constructor(private readonly headers: Record<string, string> = {}) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}) {
     this.history.push(url);
+    const hasBody = init.form !== undefined || init.json !== undefined;
     const response = await fetch(url, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (hasBody ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
         ...this.headers,
         ...init.headers,
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
         cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
       },
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      body: init.form ? new URLSearchParams(init.form).toString() : init.json !== undefined ? JSON.stringify(init.json) : undefined,
     });
     for (const header of response.headers.getSetCookie()) {
       const [pair] = header.split(';');
