@@ -34,7 +34,8 @@ export interface CodeMessage {
 
 /** `【科技部政务服务平台】验证码 123456，您正在注册账号，5 分钟内有效。请勿泄露给他人。` */
 export function codeMessage(purpose: SmsPurpose, code: string, ttlSeconds: number, signName: string): CodeMessage {
-  const minutes = String(Math.ceil(ttlSeconds / 60));
+  // Whole minutes rounded down, so a validity like 150 s is not overstated; at least 1.
+  const minutes = String(Math.max(1, Math.floor(ttlSeconds / 60)));
   return {
     template: `code_${purpose}`,
     text: `【${signName}】验证码 ${code}，您正在${ACTION[purpose]}，${minutes} 分钟内有效。请勿泄露给他人。`,

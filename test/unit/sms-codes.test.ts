@@ -37,6 +37,11 @@ describe('SMS code messages', () => {
     expect(texts[0]).toContain('注册账号');
   });
 
+  test('when the validity is not a whole number of minutes, then the message gives whole minutes rounded down, at least 1', () => {
+    expect(codeMessage('register', '123456', 150, '科技部政务服务平台').params.minutes).toBe('2');
+    expect(codeMessage('register', '123456', 30, '科技部政务服务平台').text).toContain('1 分钟内有效');
+  });
+
   test('when a message is masked for the log, then the code is starred and the minutes stay', () => {
     const { text } = codeMessage('reset', '987654', 300, '科技部政务服务平台');
     expect(maskCodes(text)).toBe('【科技部政务服务平台】验证码 ******，您正在找回密码，5 分钟内有效。请勿泄露给他人。');
