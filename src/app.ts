@@ -14,6 +14,8 @@ import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
 import { registerPortalClient } from './portal/portal-client.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
+import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
+import { smsRoutes } from './notify/sms.routes.js';
 
 export interface App {
   koa: Koa;
@@ -97,6 +99,17 @@ export async function createApp(context: AppContext): Promise<App> {
   });
   const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
   const registration = registrationRoutes({ chrome });
+  const naturalRegistration = naturalRegistrationRoutes({
+    chrome,
+    csrf: csrfTokens,
+    registration: context.naturalRegistration,
+    flows: context.registrationFlows,
+    accounts: context.accounts,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    smsCodes: context.smsCodes,
+    verification: context.verification,
+  });
   const myInformation = myInformationRoutes({
     profiles: context.profiles,
     verification: context.verification,
@@ -104,21 +117,33 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
     portalSessionMiddleware: withPortalSession,
   });
+  const sms = smsRoutes({
+    smsCodes: context.smsCodes,
+    outbox: context.smsOutbox,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    csrf: csrfTokens,
+    chrome,
+    production: settings.production,
+  });
 
   koa
     .use(requestLogging(logger))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
-    .use(browserCsrf(csrfTokens, settings.production))
     .use(errorHandler(logger, chrome))
+    .use(browserCsrf(csrfTokens, settings.production))
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
     .use(portalAuth.routes())
     .use(myInformation.routes())
     .use(registration.routes())
+    .use(naturalRegistration.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
+    .use(sms.routes())
+    .use(sms.allowedMethods())
     .use(providers.middleware());
   return { koa, providers };
 }

@@ -36,6 +36,11 @@ async function main(): Promise<void> {
     );
   }, PURGE_INTERVAL_MS);
   purge.unref();
+  // SMS codes
+  const smsPurge = setInterval(() => {
+    context.smsCodes.purgeExpired().catch((error) => logger.warn({ err: error }, 'purge of old SMS codes failed'));
+  }, PURGE_INTERVAL_MS);
+  smsPurge.unref();
 
   const keyReload = setInterval(() => {
     providers.reload().then(

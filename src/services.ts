@@ -3,6 +3,8 @@ import { AccountService } from './accounts/account.service.js';
 import { ProfileService } from './accounts/profile.service.js';
 import { systemClock, type Clock } from './clock.js';
 import { PortalSessionRepository } from './portal/portal-session.repository.js';
+import { NaturalRegistrationService } from './flows/registration/natural-registration.service.js';
+import { RegistrationFlowRepository } from './flows/registration/registration-flow.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import type { Db } from './db/database.js';
 import { LoginThrottleRepository } from './flows/login/login-throttle.repository.js';
@@ -22,6 +24,10 @@ import { ReferenceRegisterIdentityAuthority } from './verification/reference-reg
 import { ReferenceRegisterRepository } from './verification/reference-register.repository.js';
 import { VerificationRepository } from './verification/verification.repository.js';
 import { VerificationService } from './verification/verification.service.js';
+import { SmsCodeRepository } from './notify/sms-code.repository.js';
+import { SmsCodeService } from './notify/sms-code.service.js';
+import { createSmsSender } from './notify/sms-sender.factory.js';
+import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -44,6 +50,10 @@ export interface AppContext {
   clock: Clock;
   profiles: ProfileService;
   portalSessions: PortalSessionRepository;
+  smsOutbox: SmsOutboxRepository;
+  smsCodes: SmsCodeService;
+  naturalRegistration: NaturalRegistrationService;
+  registrationFlows: RegistrationFlowRepository;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -67,6 +77,11 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     (settings.identityAuthority.kind === 'http'
       ? new HttpIdentityAuthority(settings.identityAuthority)
       : new ReferenceRegisterIdentityAuthority(referenceRegister));
+  const smsOutbox = new SmsOutboxRepository(db, crypt);
+  const smsSender = createSmsSender(settings.sms, smsOutbox, logger);
+  const accountService = new AccountService(db, accounts, hasher, audit);
+  const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
+  const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
   return {
     settings,
     logger,
@@ -74,7 +89,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     crypt,
     audit,
     accounts,
-    accountService: new AccountService(db, accounts, hasher, audit),
+    accountService,
     hasher,
     captchas,
     rateLimiter,
@@ -83,9 +98,13 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     signingKeys: new SigningKeys(db, crypt),
     referenceRegister,
     identityAuthority,
-    verification: new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock),
+    verification,
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock),
     portalSessions: new PortalSessionRepository(db, crypt),
+    smsOutbox,
+    smsCodes,
+    naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock),
+    registrationFlows: new RegistrationFlowRepository(db),
   };
 }

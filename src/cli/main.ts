@@ -3,6 +3,7 @@ import { createServices } from '../services.js';
 import { createDatabase, EmbeddedDatabaseBusyError, type Database } from '../db/database.js';
 import { migrateLatest } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
+import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import { matchLocale, translator } from '../i18n/index.js';
 import { createLogger } from '../logger.js';
 import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
@@ -22,6 +23,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                  natural: --name NAME [--document-number ID]
                  legal:   --org-name NAME --uscc CODE
                  [--email EMAIL] [--verified]
+  sms outbox [--mobile M] [--limit N]
+                                   the development outbox's text messages (default the last 20),
+                                   newest last: time, mobile, text
 
 Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
 
@@ -109,6 +113,20 @@ async function accountCreate(settings: Settings, argv: string[]): Promise<void> 
   });
 }
 
+async function smsOutbox(settings: Settings, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { mobile: { type: 'string' }, limit: { type: 'string' } }, strict: true });
+  const mobile = values.mobile === undefined ? undefined : normalizeMobile(values.mobile);
+  if (mobile !== undefined && !isValidMainlandMobile(mobile)) throw new UsageError('--mobile must be an 11-digit mainland mobile number');
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+  await withDatabase(settings, async ({ db }) => {
+    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+    // Newest last, like a log: the code just requested is on the last line.
+    const messages = (await services.smsOutbox.recent({ mobile, limit })).reverse();
+    for (const message of messages) console.log(`${message.createdAt.toISOString()}  ${message.mobile}  ${message.text}`);
+  });
+}
+
 async function run(argv: string[]): Promise<void> {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
@@ -166,6 +184,9 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'account create':
       await accountCreate(settings, rest);
+      return;
+    case 'sms outbox':
+      await smsOutbox(settings, rest);
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);
