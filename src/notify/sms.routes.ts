@@ -63,7 +63,8 @@ export function smsRoutes(deps: SmsRouteDeps): Router {
       throw new DomainError('error.too_many_requests', 429);
     }
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await captchas.create(SMS_CAPTCHA_PURPOSE);
+    // The page's script needs the CSRF token for /sms/code too (other sites cannot read this JSON).
+    ctx.body = { ...(await captchas.create(SMS_CAPTCHA_PURPOSE)), csrf: ctx.state.csrfToken };
   });
 
   router.post('/sms/code', parseBody, async (ctx: Context) => {

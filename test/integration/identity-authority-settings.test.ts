@@ -17,7 +17,15 @@ function settingsError(env: Record<string, string>): string {
   throw new Error('the settings loaded');
 }
 
-const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY };
+// Everything else production requires is set, so each test meets only the authority rule it is about.
+const production = {
+  NODE_ENV: 'production',
+  ISSUER: 'https://id.example.gov.cn',
+  PII_KEY: TEST_PII_KEY,
+  SMS_ADAPTER: 'http',
+  SMS_HTTP_URL: 'https://sms.example.gov.cn/send',
+  SMS_HTTP_TOKEN: 'sms-gateway-token-0123456789',
+};
 const http = { IDENTITY_AUTHORITY: 'http', IDENTITY_AUTHORITY_URL: 'https://authority.example.gov.cn/v1/person-check', IDENTITY_AUTHORITY_TOKEN: 'secret-token-7f3a' };
 
 describe('identity-authority settings', () => {

@@ -14,8 +14,10 @@ async function browser(app: TestApp) {
   const agent = new UserAgent({ 'x-forwarded-for': uniqueIp(), accept: 'application/json' });
   const captcha = await agent.request(`${app.url}/captcha/sms`);
   const tokens = new CsrfTokens(await sharedSecret(app.context.db, app.context.crypt, 'csrf_key'));
+  const challenge = JSON.parse(captcha.body) as { id: string; csrf: string };
   const csrf = tokens.issue(`browser:${agent.cookie('csrf_id')}`);
-  return { agent, csrf, captchaId: (JSON.parse(captcha.body) as { id: string }).id };
+  expect(challenge.csrf).toBe(csrf);
+  return { agent, csrf, captchaId: challenge.id };
 }
 
 async function newCaptcha(app: TestApp, agent: UserAgent): Promise<string> {
@@ -39,7 +41,11 @@ describe('SMS code endpoint with the development outbox', () => {
     const response = await agent.request(`${app.url}/captcha/sms`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(json(response)).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), imageDataUrl: expect.stringMatching(/^data:image\/svg\+xml;base64,/) });
+    expect(json(response)).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      imageDataUrl: expect.stringMatching(/^data:image\/svg\+xml;base64,/),
+      csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
   });
 
   test('when one address asks for more than 30 captchas in a minute, then it gets 429 with Retry-After', async () => {
@@ -250,6 +256,7 @@ describe('SMS code endpoint with a gateway', () => {
         SMS_ADAPTER: 'http',
         SMS_HTTP_URL: 'https://sms.example.gov.cn/send',
         SMS_HTTP_TOKEN: 'gateway-token-0123456789',
+        IDENTITY_AUTHORITY: 'reference',
       },
     });
     // Production cookies are https-only: the request comes through a TLS-terminating proxy.

@@ -11,7 +11,8 @@ function settingsError(env: Record<string, string>): SettingsError {
   throw new Error('the settings loaded');
 }
 
-const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY };
+// Everything else production requires is set, so each test meets only the SMS rule it is about.
+const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY, IDENTITY_AUTHORITY: 'reference' };
 const http = { SMS_ADAPTER: 'http', SMS_HTTP_URL: 'https://sms.example.gov.cn/send', SMS_HTTP_TOKEN: 'sms-gateway-token-0123456789' };
 const tencent = {
   SMS_ADAPTER: 'tencent',

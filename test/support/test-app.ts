@@ -7,7 +7,7 @@ import { createDatabase } from '../../src/db/database.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { parseClients } from '../../src/oidc/clients.js';
-import { loadSettings } from '../../src/settings.js';
+import { loadSettings, type Settings } from '../../src/settings.js';
 import type { ProviderHost } from '../../src/oidc/provider-host.js';
 import type { DestinationStream } from 'pino';
 import type { Clock } from '../../src/clock.js';
@@ -51,14 +51,21 @@ export async function startTestApp(
   const server = http.createServer();
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
-  const settings = loadSettings({
-    NODE_ENV: 'test',
-    DATABASE_URL: testDatabaseUrl(),
-    ISSUER: url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    PII_KEY: TEST_PII_KEY,
-    ...options.env,
-  });
+  let settings: Settings;
+  try {
+    settings = loadSettings({
+      NODE_ENV: 'test',
+      DATABASE_URL: testDatabaseUrl(),
+      ISSUER: url,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      PII_KEY: TEST_PII_KEY,
+      ...options.env,
+    });
+  } catch (error) {
+    // A test of bad settings must not leave the listening server behind.
+    server.close();
+    throw error;
+  }
   const database = createDatabase(settings.database);
   await migrateLatest(database.db);
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;

@@ -12,12 +12,11 @@ import { browserId, requireCsrf } from '../../security/browser-csrf.js';
 import type { CaptchaService } from '../../security/captcha.service.js';
 import type { CsrfTokens } from '../../security/csrf.js';
 import type { RateLimiter } from '../../security/rate-limiter.js';
+import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
 import type { NaturalRegistrationService } from './natural-registration.service.js';
 import { NATURAL_REGISTRATION_FIELDS, type NaturalRegistrationForm } from './natural-registration.rules.js';
 import type { RegistrationFlowRepository } from './registration-flow.repository.js';
 import { returnQuery, safeReturnPath } from './return-to.js';
-
-export const SMS_CAPTCHA_PURPOSE = 'sms';
 
 export interface NaturalRegistrationDeps {
   chrome: PageChrome;
