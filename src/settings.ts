@@ -46,6 +46,11 @@ const envSchema = z.object({
   KEY_RELOAD_INTERVAL: seconds(30),
   KEY_ACTIVATION_DELAY: integer(0).default(120),
   HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
+
+  // Review console and uploads
+  UPLOAD_MAX_BYTES: integer(1024, 20 * 1024 * 1024).default(1024 * 1024),
+  CONSOLE_IDLE_TIMEOUT: seconds(30 * 60),
+  CONSOLE_SESSION_TTL: seconds(8 * 3600),
 });
 
 const SECRET_SETTINGS = new Set(['DATABASE_URL', 'PII_KEY', 'CAPTCHA_TEST_ANSWER']);
@@ -93,6 +98,14 @@ function buildSettings(env: z.infer<typeof envSchema>) {
     },
     captchaTestAnswer: env.CAPTCHA_TEST_ANSWER,
     hashConcurrency: env.HASH_CONCURRENCY,
+    /** Identity-document images (SPEC §4): refused above this, before anything is stored. */
+    uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
+    reviewConsole: {
+      /** A console session ends after this long without a request... */
+      idleTimeoutSeconds: env.CONSOLE_IDLE_TIMEOUT,
+      /** ...and this long after sign-in, whatever the activity. */
+      sessionTtlSeconds: env.CONSOLE_SESSION_TTL,
+    },
   };
 }
 
