@@ -9,6 +9,8 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { sharedSecret } from './security/app-secrets.js';
 import type { AppContext } from './services.js';
 import { CsrfTokens } from './security/csrf.js';
+import { browserCsrf } from './security/browser-csrf.js';
+import { consoleRoutes } from './review/console.routes.js';
 
 export interface App {
   koa: Koa;
@@ -84,16 +86,31 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
   });
 
+  // Review console
+  const browserTokens = new CsrfTokens(csrfKey);
+  const reviewConsole = consoleRoutes({
+    operators: context.operators,
+    sessions: context.operatorSessions,
+    reviews: context.reviews,
+    audit: context.audit,
+    csrf: browserTokens,
+    chrome,
+    production: settings.production,
+  });
+
   koa
     .use(requestLogging(logger))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
+    .use(browserCsrf(browserTokens, settings.production))
     .use(errorHandler(logger, chrome))
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
+    .use(reviewConsole.routes())
+    .use(reviewConsole.allowedMethods())
     .use(providers.middleware());
   return { koa, providers };
 }

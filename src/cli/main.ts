@@ -20,6 +20,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                  natural: --name NAME [--document-number ID]
                  legal:   --org-name NAME --uscc CODE
                  [--email EMAIL] [--verified]
+  operator create --username NAME --role reviewer|admin (--password PASSWORD | --password-stdin)
+                                   a review-console operator; prints the TOTP secret once
 
 Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
 
@@ -38,6 +40,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   orgName: '--org-name',
   uscc: '--uscc',
   registrationNumber: '--uscc',
+  username: '--username',
 };
 
 async function withDatabase<T>(settings: Settings, work: (database: Database) => Promise<T>): Promise<T> {
@@ -107,6 +110,32 @@ async function accountCreate(settings: Settings, argv: string[]): Promise<void> 
   });
 }
 
+// Review console
+async function operatorCreate(settings: Settings, argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { username: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.username) throw new UsageError('missing --username');
+  const role = values.role;
+  if (role !== 'reviewer' && role !== 'admin') throw new UsageError('--role must be reviewer or admin');
+  const password = values['password-stdin'] ? await readStdin() : values.password;
+  if (!password) throw new UsageError('give --password or --password-stdin');
+
+  await withDatabase(settings, async ({ db }) => {
+    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+    const { operator, totpSecret, otpauthUri } = await services.operators.create(
+      { username: values.username!, password, role },
+      { type: 'cli', id: process.env.USER ?? 'operator' },
+    );
+    console.log(`created ${operator.role} operator ${operator.username} (id ${operator.id})`);
+    console.log('Add this to the operator\'s authenticator app now: it is shown only this once.');
+    console.log(`  otpauth URI:     ${otpauthUri}`);
+    console.log(`  secret (base32): ${totpSecret}`);
+  });
+}
+
 async function run(argv: string[]): Promise<void> {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
@@ -160,6 +189,9 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'account create':
       await accountCreate(settings, rest);
+      return;
+    case 'operator create':
+      await operatorCreate(settings, rest);
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -162,6 +162,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'console.queue.waiting': 'Waiting',
   'console.queue.open': 'Review',
   'console.kind.natural_verification': 'Natural person verification',
+  'console.duration.under_minute': 'under a minute',
   'console.duration.minutes': '{count} min',
   'console.duration.hours': '{count} h',
   'console.duration.days': '{count} d',

@@ -161,6 +161,7 @@ export const zhCN = {
   'console.queue.waiting': '已等待',
   'console.queue.open': '审核',
   'console.kind.natural_verification': '自然人实名认证',
+  'console.duration.under_minute': '不到 1 分钟',
   'console.duration.minutes': '{count} 分钟',
   'console.duration.hours': '{count} 小时',
   'console.duration.days': '{count} 天',
