@@ -77,10 +77,6 @@ export class OperatorService {
     return { operator, totpSecret, otpauthUri: totpUri(name, totpSecret) };
   }
 
-  async findById(id: string): Promise<Operator | undefined> {
-    return this.operators.findById(id);
-  }
-
   /** Returns the signed-in operator, or throws (ValidationError for empty fields, DomainError otherwise). */
   async authenticate(attempt: OperatorSignIn): Promise<Operator> {
     const username = attempt.username.trim();

@@ -12,8 +12,6 @@ export class ImageRefused extends Error {
 export interface CleanImage {
   mediaType: ImageMediaType;
   bytes: Buffer;
-  width: number;
-  height: number;
 }
 
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
@@ -26,7 +24,7 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const MAX_PIXELS = 25_000_000;
 
 /** The type the first bytes say, whatever the file name or Content-Type claimed. */
-export function sniffImageType(bytes: Buffer): ImageMediaType | undefined {
+function sniffImageType(bytes: Buffer): ImageMediaType | undefined {
   if (bytes.subarray(0, JPEG_MAGIC.length).equals(JPEG_MAGIC)) return 'image/jpeg';
   if (bytes.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC)) return 'image/png';
   return undefined;
@@ -51,8 +49,7 @@ export async function sanitizeImage(bytes: Buffer): Promise<CleanImage> {
     }
     const pipeline = sharp(bytes, input).rotate();
     const encoded = mediaType === 'image/jpeg' ? pipeline.jpeg({ quality: 90 }) : pipeline.png({ compressionLevel: 9 });
-    const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-    return { mediaType, bytes: data, width: info.width, height: info.height };
+    return { mediaType, bytes: await encoded.toBuffer() };
   } catch (error) {
     if (error instanceof ImageRefused) throw error;
     throw new ImageRefused('unreadable');

@@ -114,6 +114,10 @@ describe('the review console in a real browser', () => {
       await page.getByText('显示完整证件号码').click();
       expect(await fullNumber.textContent()).toBe(applicant.documentNumber);
       await shot(page, 'console-case.png');
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(Number(await page.evaluate('document.scrollingElement.scrollWidth'))).toBeLessThanOrEqual(390);
+      await shot(page, 'console-case-narrow.png');
+      await page.setViewportSize({ width: 1280, height: 860 });
 
       // Rejecting needs a reason: the empty form comes back with the field message.
       await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: '审核不通过' }).click()]);
