@@ -16,6 +16,7 @@ import { registerPortalClient } from './portal/portal-client.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
 import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
 import { smsRoutes } from './notify/sms.routes.js';
+import { consoleRoutes } from './review/console.routes.js';
 
 export interface App {
   koa: Koa;
@@ -127,10 +128,23 @@ export async function createApp(context: AppContext): Promise<App> {
     production: settings.production,
   });
 
+  // Review console
+  const browserTokens = new CsrfTokens(csrfKey);
+  const reviewConsole = consoleRoutes({
+    operators: context.operators,
+    sessions: context.operatorSessions,
+    reviews: context.reviews,
+    audit: context.audit,
+    csrf: browserTokens,
+    chrome,
+    production: settings.production,
+  });
+
   koa
     .use(requestLogging(logger))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
+    .use(browserCsrf(browserTokens, settings.production))
     .use(errorHandler(logger, chrome))
     .use(browserCsrf(csrfTokens, settings.production))
     .use(staticAssets())
@@ -144,6 +158,8 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(interactions.allowedMethods())
     .use(sms.routes())
     .use(sms.allowedMethods())
+    .use(reviewConsole.routes())
+    .use(reviewConsole.allowedMethods())
     .use(providers.middleware());
   return { koa, providers };
 }

@@ -28,6 +28,14 @@ import { SmsCodeRepository } from './notify/sms-code.repository.js';
 import { SmsCodeService } from './notify/sms-code.service.js';
 import { createSmsSender } from './notify/sms-sender.factory.js';
 import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
+import { OperatorRepository } from './review/operator.repository.js';
+import { OperatorService } from './review/operator.service.js';
+import { OperatorSessionRepository } from './review/operator-session.repository.js';
+import { OperatorSessionService } from './review/operator-session.service.js';
+import { ReviewCaseRepository } from './review/review-case.repository.js';
+import { ReviewService } from './review/review.service.js';
+import { UploadRepository } from './uploads/upload.repository.js';
+import { UploadService } from './uploads/upload.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -54,6 +62,10 @@ export interface AppContext {
   smsCodes: SmsCodeService;
   naturalRegistration: NaturalRegistrationService;
   registrationFlows: RegistrationFlowRepository;
+  uploads: UploadService;
+  reviews: ReviewService;
+  operators: OperatorService;
+  operatorSessions: OperatorSessionService;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -82,6 +94,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const accountService = new AccountService(db, accounts, hasher, audit);
   const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
   const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
+  const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   return {
     settings,
     logger,
@@ -106,5 +119,18 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     smsCodes,
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock),
     registrationFlows: new RegistrationFlowRepository(db),
+    // Review console
+    uploads,
+    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock),
+    operators: new OperatorService(
+      new OperatorRepository(db, crypt),
+      new LoginThrottleRepository(db),
+      rateLimiter,
+      hasher,
+      audit,
+      settings.loginProtection,
+      clock,
+    ),
+    operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
   };
 }

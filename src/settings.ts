@@ -77,6 +77,10 @@ const envSchema = z.object({
   SMS_MAX_ATTEMPTS: integer(1, 20).default(5),
   SMS_DAILY_PER_MOBILE: integer(1).default(10),
   SMS_DAILY_PER_ADDRESS: integer(1).default(50),
+  // Review console and uploads
+  UPLOAD_MAX_BYTES: integer(1024, 20 * 1024 * 1024).default(1024 * 1024),
+  CONSOLE_IDLE_TIMEOUT: seconds(30 * 60),
+  CONSOLE_SESSION_TTL: seconds(8 * 3600),
 });
 
 /** Values that may hold credentials: never echoed in an error. */
@@ -148,6 +152,14 @@ function buildSettings(env: z.infer<typeof envSchema>) {
         dailyPerMobile: env.SMS_DAILY_PER_MOBILE,
         dailyPerAddress: env.SMS_DAILY_PER_ADDRESS,
       },
+    },
+    /** Identity-document images (SPEC §4): refused above this, before anything is stored. */
+    uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
+    reviewConsole: {
+      /** A console session ends after this long without a request... */
+      idleTimeoutSeconds: env.CONSOLE_IDLE_TIMEOUT,
+      /** ...and this long after sign-in, whatever the activity. */
+      sessionTtlSeconds: env.CONSOLE_SESSION_TTL,
     },
   };
 }

@@ -26,6 +26,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   sms outbox [--mobile M] [--limit N]
                                    the development outbox's text messages (default the last 20),
                                    newest last: time, mobile, text
+  operator create --username NAME --role reviewer|admin (--password PASSWORD | --password-stdin)
+                                   a review-console operator; prints the TOTP secret once
 
 Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
 
@@ -44,6 +46,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   orgName: '--org-name',
   uscc: '--uscc',
   registrationNumber: '--uscc',
+  username: '--username',
 };
 
 async function withDatabase<T>(settings: Settings, work: (database: Database) => Promise<T>): Promise<T> {
@@ -127,6 +130,32 @@ async function smsOutbox(settings: Settings, argv: string[]): Promise<void> {
   });
 }
 
+// Review console
+async function operatorCreate(settings: Settings, argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { username: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.username) throw new UsageError('missing --username');
+  const role = values.role;
+  if (role !== 'reviewer' && role !== 'admin') throw new UsageError('--role must be reviewer or admin');
+  const password = values['password-stdin'] ? await readStdin() : values.password;
+  if (!password) throw new UsageError('give --password or --password-stdin');
+
+  await withDatabase(settings, async ({ db }) => {
+    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+    const { operator, totpSecret, otpauthUri } = await services.operators.create(
+      { username: values.username!, password, role },
+      { type: 'cli', id: process.env.USER ?? 'operator' },
+    );
+    console.log(`created ${operator.role} operator ${operator.username} (id ${operator.id})`);
+    console.log('Add this to the operator\'s authenticator app now: it is shown only this once.');
+    console.log(`  otpauth URI:     ${otpauthUri}`);
+    console.log(`  secret (base32): ${totpSecret}`);
+  });
+}
+
 async function run(argv: string[]): Promise<void> {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
@@ -187,6 +216,8 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'sms outbox':
       await smsOutbox(settings, rest);
+    case 'operator create':
+      await operatorCreate(settings, rest);
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);
