@@ -216,6 +216,7 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'sms outbox':
       await smsOutbox(settings, rest);
+      return;
     case 'operator create':
       await operatorCreate(settings, rest);
       return;
