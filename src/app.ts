@@ -9,6 +9,14 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { sharedSecret } from './security/app-secrets.js';
 import type { AppContext } from './services.js';
 import { CsrfTokens } from './security/csrf.js';
+import { browserCsrf } from './security/browser-csrf.js';
+import { myInformationRoutes } from './portal/my-information.routes.js';
+import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
+import { registerPortalClient } from './portal/portal-client.js';
+import { registrationRoutes } from './flows/registration/registration.routes.js';
+import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
+import { smsRoutes } from './notify/sms.routes.js';
+import { consoleRoutes } from './review/console.routes.js';
 
 export interface App {
   koa: Koa;
@@ -21,11 +29,15 @@ export async function createApp(context: AppContext): Promise<App> {
   const { settings, logger, db, crypt, clients } = context;
   const chrome: PageChrome = { supportPhone: settings.supportPhone };
 
-  const [jwks, cookieKey, csrfKey] = await Promise.all([
+  const [jwks, cookieKey, csrfKey, portalSecret] = await Promise.all([
     context.signingKeys.load(),
     sharedSecret(db, crypt, 'cookie_key'),
     sharedSecret(db, crypt, 'csrf_key'),
+    sharedSecret(db, crypt, 'portal_client_secret'),
   ]);
+  const csrfTokens = new CsrfTokens(csrfKey);
+  // Registered before the provider is built: the provider reads its clients once.
+  const portal = registerPortalClient(clients, settings.issuer, portalSecret.toString('base64url'));
   const providers = new ProviderHost(
     (keys) =>
       createProvider({
@@ -60,15 +72,18 @@ export async function createApp(context: AppContext): Promise<App> {
     }
   });
 
+  // Only the portal's own pages look the portal session up: OP endpoints never pay for it.
+  const withPortalSession = portalSession(context.portalSessions, context.accounts);
   const pages = new Router();
+  pages.use(withPortalSession);
   pages.get('/', (ctx) => {
     const locale = ctx.state.locale as 'zh-CN' | 'en';
-    renderPage(ctx, chrome, 'home', {
-      systems: [...clients.relyingParties.values()].map((rp) => ({
-        name: rp.name[locale],
-        description: rp.description?.[locale],
-        entryUrl: rp.entryUrl,
-      })),
+    renderPage(ctx, chrome, 'portal/home', {
+      account: ctx.state.portal?.account,
+      csrf: ctx.state.csrfToken,
+      systems: [...clients.relyingParties.values()]
+        .filter((rp) => rp.clientId !== portal.clientId)
+        .map((rp) => ({ name: rp.name[locale], description: rp.description?.[locale], entryUrl: rp.entryUrl })),
     });
   });
 
@@ -80,20 +95,71 @@ export async function createApp(context: AppContext): Promise<App> {
     login: context.login,
     captchas: context.captchas,
     rateLimiter: context.rateLimiter,
-    csrf: new CsrfTokens(csrfKey),
+    csrf: csrfTokens,
     chrome,
+  });
+  const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
+  const registration = registrationRoutes({ chrome });
+  const naturalRegistration = naturalRegistrationRoutes({
+    chrome,
+    csrf: csrfTokens,
+    registration: context.naturalRegistration,
+    flows: context.registrationFlows,
+    accounts: context.accounts,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    smsCodes: context.smsCodes,
+    verification: context.verification,
+  });
+  const myInformation = myInformationRoutes({
+    profiles: context.profiles,
+    verification: context.verification,
+    csrf: csrfTokens,
+    chrome,
+    portalSessionMiddleware: withPortalSession,
+  });
+  const sms = smsRoutes({
+    smsCodes: context.smsCodes,
+    outbox: context.smsOutbox,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    csrf: csrfTokens,
+    chrome,
+    production: settings.production,
+  });
+
+  // Review console
+  const browserTokens = new CsrfTokens(csrfKey);
+  const reviewConsole = consoleRoutes({
+    operators: context.operators,
+    sessions: context.operatorSessions,
+    reviews: context.reviews,
+    audit: context.audit,
+    csrf: browserTokens,
+    chrome,
+    production: settings.production,
   });
 
   koa
     .use(requestLogging(logger))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
+    .use(browserCsrf(browserTokens, settings.production))
     .use(errorHandler(logger, chrome))
+    .use(browserCsrf(csrfTokens, settings.production))
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
+    .use(portalAuth.routes())
+    .use(myInformation.routes())
+    .use(registration.routes())
+    .use(naturalRegistration.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
+    .use(sms.routes())
+    .use(sms.allowedMethods())
+    .use(reviewConsole.routes())
+    .use(reviewConsole.allowedMethods())
     .use(providers.middleware());
   return { koa, providers };
 }

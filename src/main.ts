@@ -7,6 +7,7 @@ import { createLogger } from './logger.js';
 import { ClientsFileError } from './oidc/clients.js';
 import { purgeExpiredOidcModels } from './oidc/knex-adapter.js';
 import { loadSettings, SettingsError } from './settings.js';
+import { loadReferenceRegister } from './verification/reference-register.file.js';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const context = createServices(settings, logger, database.db);
+  const registered = await loadReferenceRegister(settings, context.referenceRegister);
+  if (registered) logger.info({ people: registered }, 'reference register loaded');
   const { koa, providers } = await createApp(context);
   const server = http.createServer(koa.callback());
   server.keepAliveTimeout = 65_000;
@@ -33,6 +36,11 @@ async function main(): Promise<void> {
     );
   }, PURGE_INTERVAL_MS);
   purge.unref();
+  // SMS codes
+  const smsPurge = setInterval(() => {
+    context.smsCodes.purgeExpired().catch((error) => logger.warn({ err: error }, 'purge of old SMS codes failed'));
+  }, PURGE_INTERVAL_MS);
+  smsPurge.unref();
 
   const keyReload = setInterval(() => {
     providers.reload().then(

@@ -1,5 +1,10 @@
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountService } from './accounts/account.service.js';
+import { ProfileService } from './accounts/profile.service.js';
+import { systemClock, type Clock } from './clock.js';
+import { PortalSessionRepository } from './portal/portal-session.repository.js';
+import { NaturalRegistrationService } from './flows/registration/natural-registration.service.js';
+import { RegistrationFlowRepository } from './flows/registration/registration-flow.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import type { Db } from './db/database.js';
 import { LoginThrottleRepository } from './flows/login/login-throttle.repository.js';
@@ -13,6 +18,24 @@ import { PasswordHasher } from './security/password-hasher.js';
 import { PiiCrypto } from './security/pii-crypto.js';
 import { RateLimiter } from './security/rate-limiter.js';
 import type { Settings } from './settings.js';
+import { HttpIdentityAuthority } from './verification/http.identity-authority.js';
+import type { IdentityAuthority } from './verification/identity-authority.js';
+import { ReferenceRegisterIdentityAuthority } from './verification/reference-register.identity-authority.js';
+import { ReferenceRegisterRepository } from './verification/reference-register.repository.js';
+import { VerificationRepository } from './verification/verification.repository.js';
+import { VerificationService } from './verification/verification.service.js';
+import { SmsCodeRepository } from './notify/sms-code.repository.js';
+import { SmsCodeService } from './notify/sms-code.service.js';
+import { createSmsSender } from './notify/sms-sender.factory.js';
+import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
+import { OperatorRepository } from './review/operator.repository.js';
+import { OperatorService } from './review/operator.service.js';
+import { OperatorSessionRepository } from './review/operator-session.repository.js';
+import { OperatorSessionService } from './review/operator-session.service.js';
+import { ReviewCaseRepository } from './review/review-case.repository.js';
+import { ReviewService } from './review/review.service.js';
+import { UploadRepository } from './uploads/upload.repository.js';
+import { UploadService } from './uploads/upload.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -29,16 +52,49 @@ export interface AppContext {
   login: LoginService;
   clients: ClientRegistry;
   signingKeys: SigningKeys;
+  referenceRegister: ReferenceRegisterRepository;
+  identityAuthority: IdentityAuthority;
+  verification: VerificationService;
+  clock: Clock;
+  profiles: ProfileService;
+  portalSessions: PortalSessionRepository;
+  smsOutbox: SmsOutboxRepository;
+  smsCodes: SmsCodeService;
+  naturalRegistration: NaturalRegistrationService;
+  registrationFlows: RegistrationFlowRepository;
+  uploads: UploadService;
+  reviews: ReviewService;
+  operators: OperatorService;
+  operatorSessions: OperatorSessionService;
+}
+
+/** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
+export interface ServiceOverrides {
+  identityAuthority?: IdentityAuthority;
+  clock?: Clock;
 }
 
 /** The services, without the provider: what the CLI needs too. */
-export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry): AppContext {
+export function createServices(settings: Settings, logger: Logger, db: Db, clients?: ClientRegistry, overrides: ServiceOverrides = {}): AppContext {
+  const clock = overrides.clock ?? systemClock;
   const crypt = new PiiCrypto(loadDataKey(settings.piiKey, settings.dataDir));
   const audit = new AuditService(db, logger);
   const accounts = new AccountRepository(db, crypt);
   const hasher = new PasswordHasher(settings.hashConcurrency);
   const captchas = new CaptchaService(db, settings.production ? undefined : settings.captchaTestAnswer);
   const rateLimiter = new RateLimiter(db);
+  const referenceRegister = new ReferenceRegisterRepository(db, crypt);
+  const identityAuthority =
+    overrides.identityAuthority ??
+    (settings.identityAuthority.kind === 'http'
+      ? new HttpIdentityAuthority(settings.identityAuthority)
+      : new ReferenceRegisterIdentityAuthority(referenceRegister));
+  const smsOutbox = new SmsOutboxRepository(db, crypt);
+  const smsSender = createSmsSender(settings.sms, smsOutbox, logger);
+  const accountService = new AccountService(db, accounts, hasher, audit);
+  const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
+  const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
+  const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   return {
     settings,
     logger,
@@ -46,12 +102,35 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     crypt,
     audit,
     accounts,
-    accountService: new AccountService(db, accounts, hasher, audit),
+    accountService,
     hasher,
     captchas,
     rateLimiter,
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
     clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
     signingKeys: new SigningKeys(db, crypt),
+    referenceRegister,
+    identityAuthority,
+    verification,
+    clock,
+    profiles: new ProfileService(db, accounts, hasher, audit, clock),
+    portalSessions: new PortalSessionRepository(db, crypt),
+    smsOutbox,
+    smsCodes,
+    naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock),
+    registrationFlows: new RegistrationFlowRepository(db),
+    // Review console
+    uploads,
+    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock),
+    operators: new OperatorService(
+      new OperatorRepository(db, crypt),
+      new LoginThrottleRepository(db),
+      rateLimiter,
+      hasher,
+      audit,
+      settings.loginProtection,
+      clock,
+    ),
+    operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
   };
 }

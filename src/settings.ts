@@ -3,6 +3,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { z } from 'zod';
 import { projectRoot } from './paths.js';
+import type { SmsTemplate } from './notify/sms-templates.js';
 
 /** A setting that cannot be used; main prints its message as the one start-up error line. */
 export class SettingsError extends Error {}
@@ -45,10 +46,54 @@ const envSchema = z.object({
   CAPTCHA_TEST_ANSWER: z.string().min(1).max(16, { error: 'must be at most 16 characters (the captcha field takes 16)' }).optional(),
   KEY_RELOAD_INTERVAL: seconds(30),
   KEY_ACTIVATION_DELAY: integer(0).default(120),
+  OP_INTERNAL_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   HASH_CONCURRENCY: integer(1, 64).default(os.availableParallelism()),
+
+  // Real-name verification
+  IDENTITY_AUTHORITY: z.enum(['reference', 'http'], { error: 'must be reference or http' }).optional(),
+  IDENTITY_AUTHORITY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  IDENTITY_AUTHORITY_TOKEN: z.string().optional(),
+  IDENTITY_AUTHORITY_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  REFERENCE_REGISTER_FILE: z.string().min(1).default('config/reference-register.json'),
+
+  // SMS codes
+  SMS_ADAPTER: z.enum(['outbox', 'http', 'tencent'], { error: 'must be outbox, http or tencent' }).optional(),
+  SMS_HTTP_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  SMS_HTTP_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  SMS_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  SMS_SIGN_NAME: z.string().min(2).max(12, { error: 'must be 2 to 12 characters (an SMS signature)' }).default('科技部政务服务平台'),
+  SMS_TEMPLATE_REGISTER: z.string().min(1).optional(),
+  SMS_TEMPLATE_RESET: z.string().min(1).optional(),
+  SMS_TEMPLATE_APPEAL: z.string().min(1).optional(),
+  SMS_TEMPLATE_CHANGE_MOBILE: z.string().min(1).optional(),
+  SMS_TEMPLATE_LOOKUP: z.string().min(1).optional(),
+  SMS_TENCENT_SECRET_ID: z.string().min(1).optional(),
+  SMS_TENCENT_SECRET_KEY: z.string().min(1).optional(),
+  SMS_TENCENT_SDK_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric SmsSdkAppId').optional(),
+  SMS_TENCENT_REGION: z.string().regex(/^[a-z]+-[a-z]+$/, 'must be a region such as ap-guangzhou').default('ap-guangzhou'),
+  SMS_TENCENT_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://sms.tencentcloudapi.com'),
+  SMS_CODE_TTL: seconds(5 * 60),
+  SMS_RESEND_AFTER: seconds(60),
+  SMS_MAX_ATTEMPTS: integer(1, 20).default(5),
+  SMS_DAILY_PER_MOBILE: integer(1).default(10),
+  SMS_DAILY_PER_ADDRESS: integer(1).default(50),
+  // Review console and uploads
+  UPLOAD_MAX_BYTES: integer(1024, 20 * 1024 * 1024).default(1024 * 1024),
+  CONSOLE_IDLE_TIMEOUT: seconds(30 * 60),
+  CONSOLE_SESSION_TTL: seconds(8 * 3600),
 });
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'PII_KEY', 'CAPTCHA_TEST_ANSWER']);
+/** Values that may hold credentials: never echoed in an error. */
+const SECRET_SETTINGS = new Set([
+  'DATABASE_URL',
+  'PII_KEY',
+  'CAPTCHA_TEST_ANSWER',
+  'IDENTITY_AUTHORITY_URL',
+  'IDENTITY_AUTHORITY_TOKEN',
+  'SMS_HTTP_TOKEN',
+  'SMS_TENCENT_SECRET_ID',
+  'SMS_TENCENT_SECRET_KEY',
+]);
 
 export type Settings = ReturnType<typeof buildSettings>;
 
@@ -91,9 +136,113 @@ function buildSettings(env: z.infer<typeof envSchema>) {
       /** A rotated key signs only after this, so every instance publishes it first. */
       activationDelaySeconds: env.KEY_ACTIVATION_DELAY,
     },
+    /** Where the portal reaches the OP's token and JWKS endpoints (the issuer unless set). */
+    opInternalUrl: (env.OP_INTERNAL_URL ?? env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     captchaTestAnswer: env.CAPTCHA_TEST_ANSWER,
     hashConcurrency: env.HASH_CONCURRENCY,
+    identityAuthority: identityAuthoritySettings(env),
+    sms: {
+      gateway: smsGateway(env, production),
+      timeoutMs: env.SMS_TIMEOUT_MS,
+      signName: env.SMS_SIGN_NAME,
+      codes: {
+        ttlSeconds: env.SMS_CODE_TTL,
+        resendAfterSeconds: env.SMS_RESEND_AFTER,
+        maxAttempts: env.SMS_MAX_ATTEMPTS,
+        dailyPerMobile: env.SMS_DAILY_PER_MOBILE,
+        dailyPerAddress: env.SMS_DAILY_PER_ADDRESS,
+      },
+    },
+    /** Identity-document images (SPEC §4): refused above this, before anything is stored. */
+    uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
+    reviewConsole: {
+      /** A console session ends after this long without a request... */
+      idleTimeoutSeconds: env.CONSOLE_IDLE_TIMEOUT,
+      /** ...and this long after sign-in, whatever the activity. */
+      sessionTtlSeconds: env.CONSOLE_SESSION_TTL,
+    },
   };
+}
+
+// SMS codes
+/** What each SMS adapter needs, checked at start-up so a misconfigured gateway never meets a user. */
+function smsGateway(env: z.infer<typeof envSchema>, production: boolean) {
+  const required = (name: keyof typeof env, why: string): string => {
+    const value = env[name];
+    if (typeof value !== 'string') throw new SettingsError(`${name}: required ${why}`);
+    return value;
+  };
+  const mustBeHttps = (name: keyof typeof env, url: string) => {
+    if (production && !url.startsWith('https://')) throw new SettingsError(`${name}: must be an https:// URL when NODE_ENV=production`);
+  };
+  const adapter = env.SMS_ADAPTER ?? (production ? undefined : 'outbox');
+  switch (adapter) {
+    case undefined:
+      throw new SettingsError('SMS_ADAPTER: required when NODE_ENV=production: http or tencent');
+    case 'outbox':
+      // The outbox only stores messages: in production no code would ever reach a phone.
+      if (production) throw new SettingsError('SMS_ADAPTER: outbox only stores messages and must not be used when NODE_ENV=production: use http or tencent');
+      return { kind: 'outbox' } as const;
+    case 'http': {
+      const url = required('SMS_HTTP_URL', 'when SMS_ADAPTER=http');
+      mustBeHttps('SMS_HTTP_URL', url);
+      return { kind: 'http', url, token: required('SMS_HTTP_TOKEN', 'when SMS_ADAPTER=http'), templateIds: smsTemplateIds(env) } as const;
+    }
+    case 'tencent': {
+      mustBeHttps('SMS_TENCENT_ENDPOINT', env.SMS_TENCENT_ENDPOINT);
+      const why = 'when SMS_ADAPTER=tencent';
+      const ids = smsTemplateIds(env);
+      const templateIds: Record<SmsTemplate, string> = {
+        code_register: ids.code_register ?? required('SMS_TEMPLATE_REGISTER', why),
+        code_reset: ids.code_reset ?? required('SMS_TEMPLATE_RESET', why),
+        code_appeal: ids.code_appeal ?? required('SMS_TEMPLATE_APPEAL', why),
+        code_change_mobile: ids.code_change_mobile ?? required('SMS_TEMPLATE_CHANGE_MOBILE', why),
+        code_lookup: ids.code_lookup ?? required('SMS_TEMPLATE_LOOKUP', why),
+      };
+      return {
+        kind: 'tencent',
+        secretId: required('SMS_TENCENT_SECRET_ID', why),
+        secretKey: required('SMS_TENCENT_SECRET_KEY', why),
+        sdkAppId: required('SMS_TENCENT_SDK_APP_ID', why),
+        region: env.SMS_TENCENT_REGION,
+        endpoint: env.SMS_TENCENT_ENDPOINT,
+        templateIds,
+      } as const;
+    }
+  }
+}
+
+/** The gateway's template id for each of our templates, where one is configured. */
+function smsTemplateIds(env: z.infer<typeof envSchema>): Partial<Record<SmsTemplate, string>> {
+  return {
+    code_register: env.SMS_TEMPLATE_REGISTER,
+    code_reset: env.SMS_TEMPLATE_RESET,
+    code_appeal: env.SMS_TEMPLATE_APPEAL,
+    code_change_mobile: env.SMS_TEMPLATE_CHANGE_MOBILE,
+    code_lookup: env.SMS_TEMPLATE_LOOKUP,
+  };
+}
+
+/**
+ * Who answers real-name checks. Production must say so: falling back to the demo register there
+ * would "verify" only the demo people, silently.
+ */
+function identityAuthoritySettings(env: z.infer<typeof envSchema>) {
+  const production = env.NODE_ENV === 'production';
+  const kind = env.IDENTITY_AUTHORITY ?? (production ? undefined : 'reference');
+  if (kind === undefined) {
+    throw new SettingsError('IDENTITY_AUTHORITY: required when NODE_ENV=production (http for a real authority, reference for the local register)');
+  }
+  if (kind === 'reference') return { kind, registerFile: path.resolve(projectRoot, env.REFERENCE_REGISTER_FILE) } as const;
+  const url = env.IDENTITY_AUTHORITY_URL;
+  if (!url) throw new SettingsError('IDENTITY_AUTHORITY_URL: required when IDENTITY_AUTHORITY=http');
+  // Names and document numbers cross this link.
+  if (production && !url.startsWith('https://')) {
+    throw new SettingsError('IDENTITY_AUTHORITY_URL: must be an https:// URL when NODE_ENV=production');
+  }
+  const token = env.IDENTITY_AUTHORITY_TOKEN;
+  if (!token) throw new SettingsError('IDENTITY_AUTHORITY_TOKEN: required when IDENTITY_AUTHORITY=http');
+  return { kind, url, token, timeoutMs: env.IDENTITY_AUTHORITY_TIMEOUT_MS } as const;
 }
 
 /** Reads settings from the environment; throws SettingsError naming the first bad variable. */
@@ -128,6 +277,9 @@ export function loadSettings(source: NodeJS.ProcessEnv = process.env): Settings 
   }
   if (!fs.existsSync(settings.clientsFile)) {
     throw new SettingsError(`CLIENTS_FILE: no such file ${settings.clientsFile}`);
+  }
+  if (settings.identityAuthority.kind === 'reference' && !fs.existsSync(settings.identityAuthority.registerFile)) {
+    throw new SettingsError(`REFERENCE_REGISTER_FILE: no such file ${settings.identityAuthority.registerFile}`);
   }
   return settings;
 }

@@ -3,6 +3,7 @@ import { maskDocumentNumber, type PiiCrypto } from '../security/pii-crypto.js';
 import type { Account, AccountKind, Credentials, LegalProfile, NaturalProfile } from './account.types.js';
 import type { DocumentType, IdentityType } from './identity-documents.js';
 import { loginNameKey } from './login-name.js';
+import type { NaturalProfileChanges } from './natural-profile.rules.js';
 
 export interface AccountRow {
   id: string;
@@ -101,12 +102,54 @@ export class AccountRepository {
     return row ? this.toAccount(row) : undefined;
   }
 
+  /** Writes the natural profile; identity fields only when `identity` is given (unverified accounts). */
+  async updateNaturalProfile(
+    id: string,
+    changes: Omit<NaturalProfileChanges, 'name' | 'identityType' | 'documentType' | 'documentNumber' | 'email'>,
+    identity: Pick<NaturalProfileChanges, 'name' | 'identityType' | 'documentType' | 'documentNumber'> | null,
+    email: string | null,
+    trx: Db = this.db,
+  ): Promise<void> {
+    await trx('natural_profiles')
+      .where({ account_id: id })
+      .update({
+        gender: changes.gender,
+        ethnicity: changes.ethnicity,
+        position: changes.position,
+        birth_date: changes.birthDate,
+        landline: changes.landline,
+        document_valid_until: changes.documentValidUntil,
+        document_long_term: changes.documentLongTerm,
+        address: changes.address,
+        ...(identity
+          ? {
+              name: identity.name,
+              identity_type: identity.identityType,
+              document_type: identity.documentType,
+              document_number_encrypted: identity.documentNumber ? this.crypt.encrypt(identity.documentNumber) : null,
+              document_number_index: identity.documentNumber ? this.crypt.blindIndex(identity.documentNumber) : null,
+            }
+          : {}),
+      });
+    await trx('accounts').where({ id }).update({ email, updated_at: trx.fn.now() });
+  }
+
+  async setRealNameStatus(id: string, status: Account['realNameStatus'], trx: Db = this.db): Promise<void> {
+    await trx('accounts').where({ id }).update({ real_name_status: status, updated_at: trx.fn.now() });
+  }
+
   async recordLogin(id: string): Promise<void> {
     await this.db('accounts').where({ id }).update({ last_login_at: this.db.fn.now() });
   }
 
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.db('accounts').where({ id }).update({ password_hash: passwordHash, updated_at: this.db.fn.now() });
+  async updatePasswordHash(id: string, passwordHash: string, trx: Db = this.db): Promise<void> {
+    await trx('accounts').where({ id }).update({ password_hash: passwordHash, updated_at: trx.fn.now() });
+  }
+
+  /** The clear document number, for the rules that need it (verification, change detection). */
+  async documentNumberOf(id: string): Promise<string | null> {
+    const row = await this.db('natural_profiles').where({ account_id: id }).first('document_number_encrypted');
+    return row?.document_number_encrypted ? this.crypt.decrypt(row.document_number_encrypted) : null;
   }
 
   private toAccount(row: Record<string, unknown>): Account {

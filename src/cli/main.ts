@@ -3,14 +3,17 @@ import { createServices } from '../services.js';
 import { createDatabase, EmbeddedDatabaseBusyError, type Database } from '../db/database.js';
 import { migrateLatest } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
+import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import { matchLocale, translator } from '../i18n/index.js';
 import { createLogger } from '../logger.js';
 import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
 import { loadSettings, SettingsError, type Settings } from '../settings.js';
+import { loadReferenceRegister } from '../verification/reference-register.file.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
-  db migrate                       apply pending database migrations
+  db migrate                       apply pending database migrations; load the reference register
+                                   (IDENTITY_AUTHORITY=reference)
   keys rotate [--now]              make a new signing key: published at once, signing after
                                    KEY_ACTIVATION_DELAY (--now: at once); the old one stays published
   keys list                        list signing keys (kid, created, retired)
@@ -20,6 +23,11 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                  natural: --name NAME [--document-number ID]
                  legal:   --org-name NAME --uscc CODE
                  [--email EMAIL] [--verified]
+  sms outbox [--mobile M] [--limit N]
+                                   the development outbox's text messages (default the last 20),
+                                   newest last: time, mobile, text
+  operator create --username NAME --role reviewer|admin (--password PASSWORD | --password-stdin)
+                                   a review-console operator; prints the TOTP secret once
 
 Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
 
@@ -38,6 +46,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   orgName: '--org-name',
   uscc: '--uscc',
   registrationNumber: '--uscc',
+  username: '--username',
 };
 
 async function withDatabase<T>(settings: Settings, work: (database: Database) => Promise<T>): Promise<T> {
@@ -107,6 +116,46 @@ async function accountCreate(settings: Settings, argv: string[]): Promise<void> 
   });
 }
 
+async function smsOutbox(settings: Settings, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { mobile: { type: 'string' }, limit: { type: 'string' } }, strict: true });
+  const mobile = values.mobile === undefined ? undefined : normalizeMobile(values.mobile);
+  if (mobile !== undefined && !isValidMainlandMobile(mobile)) throw new UsageError('--mobile must be an 11-digit mainland mobile number');
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+  await withDatabase(settings, async ({ db }) => {
+    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+    // Newest last, like a log: the code just requested is on the last line.
+    const messages = (await services.smsOutbox.recent({ mobile, limit })).reverse();
+    for (const message of messages) console.log(`${message.createdAt.toISOString()}  ${message.mobile}  ${message.text}`);
+  });
+}
+
+// Review console
+async function operatorCreate(settings: Settings, argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { username: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    strict: true,
+  });
+  if (!values.username) throw new UsageError('missing --username');
+  const role = values.role;
+  if (role !== 'reviewer' && role !== 'admin') throw new UsageError('--role must be reviewer or admin');
+  const password = values['password-stdin'] ? await readStdin() : values.password;
+  if (!password) throw new UsageError('give --password or --password-stdin');
+
+  await withDatabase(settings, async ({ db }) => {
+    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+    const { operator, totpSecret, otpauthUri } = await services.operators.create(
+      { username: values.username!, password, role },
+      { type: 'cli', id: process.env.USER ?? 'operator' },
+    );
+    console.log(`created ${operator.role} operator ${operator.username} (id ${operator.id})`);
+    console.log('Add this to the operator\'s authenticator app now: it is shown only this once.');
+    console.log(`  otpauth URI:     ${otpauthUri}`);
+    console.log(`  secret (base32): ${totpSecret}`);
+  });
+}
+
 async function run(argv: string[]): Promise<void> {
   const [group, action, ...rest] = argv;
   const command = `${group ?? ''} ${action ?? ''}`.trim();
@@ -124,7 +173,11 @@ async function run(argv: string[]): Promise<void> {
   const settings = loadSettings();
   switch (command) {
     case 'db migrate':
-      await withDatabase(settings, async () => undefined).then(() => console.log('database is up to date'));
+      await withDatabase(settings, async ({ db }) => {
+        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+        const registered = await loadReferenceRegister(settings, services.referenceRegister);
+        if (registered) console.log(`reference register: ${registered} people`);
+      }).then(() => console.log('database is up to date'));
       return;
     case 'keys rotate':
       await withDatabase(settings, async ({ db }) => {
@@ -160,6 +213,12 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'account create':
       await accountCreate(settings, rest);
+      return;
+    case 'sms outbox':
+      await smsOutbox(settings, rest);
+      return;
+    case 'operator create':
+      await operatorCreate(settings, rest);
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -75,6 +75,14 @@ export function knexAdapterFactory(db: Db) {
   };
 }
 
+/**
+ * Ends every OP session, grant, code and token of one account (after a password change or reset).
+ * RPs learn of it when their refresh fails or at the next sign-in.
+ */
+export async function revokeAccountGrants(db: Db, accountId: string): Promise<number> {
+  return db('oidc_models').whereRaw(`payload->>'accountId' = ?`, [accountId]).delete();
+}
+
 /** Expired rows are invisible to find(); this removes them. Called on an interval by main. */
 export async function purgeExpiredOidcModels(db: Db): Promise<number> {
   return db('oidc_models').where('expires_at', '<', db.fn.now()).delete();

@@ -26,7 +26,7 @@ describe('public pages and the login captcha service', () => {
     const en = await agent.request(`${app.url}/help?lang=en`);
     expect(en.body).toContain('How does a legal entity get real-name verified?');
     // The choice is remembered for the next page.
-    expect((await agent.request(`${app.url}/`)).body).toContain('Connected business systems');
+    expect((await agent.request(`${app.url}/`)).body).toContain('Online services');
   });
 
   test('when a path does not exist, then the 404 page is ours, in the user\'s language, and JSON clients get JSON', async () => {

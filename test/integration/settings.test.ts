@@ -12,7 +12,16 @@ function settingsError(env: Record<string, string>): SettingsError {
   throw new Error('the settings loaded');
 }
 
-const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY };
+const production = {
+  NODE_ENV: 'production',
+  ISSUER: 'https://id.example.gov.cn',
+  PII_KEY: TEST_PII_KEY,
+  IDENTITY_AUTHORITY: 'reference',
+  // Production needs a real SMS gateway (see sms-settings.test.ts).
+  SMS_ADAPTER: 'http',
+  SMS_HTTP_URL: 'https://sms.example.gov.cn/send',
+  SMS_HTTP_TOKEN: 'sms-gateway-token-0123456789',
+};
 
 describe('settings from the environment', () => {
   test('when nothing is set, then the defaults are the embedded database, port 3000, a localhost issuer and an 8-hour session', () => {

@@ -7,9 +7,12 @@ import { createDatabase } from '../../src/db/database.js';
 import { migrateLatest } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { parseClients } from '../../src/oidc/clients.js';
-import { loadSettings } from '../../src/settings.js';
+import { loadSettings, type Settings } from '../../src/settings.js';
 import type { ProviderHost } from '../../src/oidc/provider-host.js';
 import type { DestinationStream } from 'pino';
+import type { Clock } from '../../src/clock.js';
+import type { IdentityAuthority } from '../../src/verification/identity-authority.js';
+import { loadReferenceRegister } from '../../src/verification/reference-register.file.js';
 
 export interface TestApp {
   url: string;
@@ -33,26 +36,44 @@ function listen(server: http.Server): Promise<number> {
 
 /**
  * Starts the real app in this process on a random loopback port against the test PostgreSQL.
- * `clients` replaces config/clients.json (entries in the file's format).
+ * `clients` replaces config/clients.json (entries in the file's format); `identityAuthority` and
+ * `clock` replace the ones settings would choose.
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clients?: unknown[]; logDestination?: DestinationStream } = {},
+  options: {
+    env?: Record<string, string>;
+    clients?: unknown[];
+    logDestination?: DestinationStream;
+    identityAuthority?: IdentityAuthority;
+    clock?: Clock;
+  } = {},
 ): Promise<TestApp> {
   const server = http.createServer();
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
-  const settings = loadSettings({
-    NODE_ENV: 'test',
-    DATABASE_URL: testDatabaseUrl(),
-    ISSUER: url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    PII_KEY: TEST_PII_KEY,
-    ...options.env,
-  });
+  let settings: Settings;
+  try {
+    settings = loadSettings({
+      NODE_ENV: 'test',
+      DATABASE_URL: testDatabaseUrl(),
+      ISSUER: url,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      PII_KEY: TEST_PII_KEY,
+      ...options.env,
+    });
+  } catch (error) {
+    // A test of bad settings must not leave the listening server behind.
+    server.close();
+    throw error;
+  }
   const database = createDatabase(settings.database);
   await migrateLatest(database.db);
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
-  const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients);
+  const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients, {
+    identityAuthority: options.identityAuthority,
+    clock: options.clock,
+  });
+  await loadReferenceRegister(settings, context.referenceRegister);
   const { koa, providers } = await createApp(context);
   server.on('request', koa.callback());
   return {

@@ -9,18 +9,20 @@ export class UserAgent {
 
   constructor(private readonly headers: Record<string, string> = {}) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}) {
     this.history.push(url);
+    const hasBody = init.form !== undefined || init.json !== undefined;
     const response = await fetch(url, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (hasBody ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
         ...this.headers,
         ...init.headers,
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
         cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
       },
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      body: init.form ? new URLSearchParams(init.form).toString() : init.json !== undefined ? JSON.stringify(init.json) : undefined,
     });
     for (const header of response.headers.getSetCookie()) {
       const [pair] = header.split(';');
@@ -33,6 +35,11 @@ export class UserAgent {
     const body = await response.text();
     const location = response.headers.get('location');
     return { status: response.status, body, location: location ? new URL(location, url).href : null, headers: response.headers };
+  }
+
+  /** The value of a cookie this agent holds (e.g. the CSRF cookie a page set). */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
   }
 
   /** GETs `url` and follows redirects until a page (non-3xx) or a URL starting with `until`. */

@@ -1,0 +1,49 @@
+/**
+ * What the platform texts people: one-time codes, one template per purpose. Messages go to
+ * mainland mobiles and are written in Chinese whatever the page language.
+ */
+
+/** Why a code was sent; a code verifies only for the purpose it was sent for. */
+export const SMS_PURPOSES = ['register', 'reset', 'appeal', 'change_mobile', 'lookup'] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
+
+/** Our name of a message template; gateways map it to their own template ids (settings). */
+export type SmsTemplate = `code_${SmsPurpose}`;
+
+export function isSmsPurpose(value: unknown): value is SmsPurpose {
+  return SMS_PURPOSES.includes(value as SmsPurpose);
+}
+
+const ACTION: Record<SmsPurpose, string> = {
+  register: '注册账号',
+  reset: '找回密码',
+  appeal: '提交账号申诉',
+  change_mobile: '更换手机号码',
+  lookup: '查询原火炬中心账号',
+};
+
+export interface CodeMessage {
+  template: SmsTemplate;
+  text: string;
+  /**
+   * The template's variables, in the order cloud templates number them ({1} code, {2} minutes):
+   * gateways that take an ordered list read them in this order.
+   */
+  params: { code: string; minutes: string };
+}
+
+/** `【科技部政务服务平台】验证码 123456，您正在注册账号，5 分钟内有效。请勿泄露给他人。` */
+export function codeMessage(purpose: SmsPurpose, code: string, ttlSeconds: number, signName: string): CodeMessage {
+  // Whole minutes rounded down, so a validity like 150 s is not overstated; at least 1.
+  const minutes = String(Math.max(1, Math.floor(ttlSeconds / 60)));
+  return {
+    template: `code_${purpose}`,
+    text: `【${signName}】验证码 ${code}，您正在${ACTION[purpose]}，${minutes} 分钟内有效。请勿泄露给他人。`,
+    params: { code, minutes },
+  };
+}
+
+/** The text with every run of 4 or more digits starred: what logs may show of a message. */
+export function maskCodes(text: string): string {
+  return text.replace(/\d{4,}/g, (digits) => '*'.repeat(digits.length));
+}

@@ -1,0 +1,157 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Middleware } from 'koa';
+import type { Account } from '../accounts/account.types.js';
+import { DOCUMENT_TYPES_BY_IDENTITY } from '../accounts/identity-documents.js';
+import type { NaturalProfileInput } from '../accounts/natural-profile.rules.js';
+import type { ProfileService } from '../accounts/profile.service.js';
+import { VERIFICATION_OUTCOME_MESSAGES } from '../verification/verification.messages.js';
+import { canEditIdentityFields, type VerificationOutcome, type VerificationService } from '../verification/verification.service.js';
+import { ValidationError } from '../errors.js';
+import { renderPage, type PageChrome } from '../http/render.js';
+import type { Translate } from '../i18n/index.js';
+import { requireCsrf } from '../security/browser-csrf.js';
+import { maskMobile } from '../security/pii-crypto.js';
+import type { CsrfTokens } from '../security/csrf.js';
+import { requirePortalLogin } from './portal-auth.routes.js';
+
+export interface MyInformationDeps {
+  profiles: ProfileService;
+  csrf: CsrfTokens;
+  chrome: PageChrome;
+  /** Loads ctx.state.portal (see portalSession). */
+  portalSessionMiddleware: Middleware;
+  verification: Pick<VerificationService, 'verifyNaturalAccount'>;
+}
+
+type Section = 'profile' | 'password';
+
+interface FormState {
+  section?: Section;
+  values?: Record<string, string>;
+  errors?: Record<string, string>;
+}
+
+const PROFILE_FIELDS: Array<keyof NaturalProfileInput> = [
+  'name', 'gender', 'ethnicity', 'position', 'birthDate', 'email', 'landline',
+  'identityType', 'documentType', 'documentNumber', 'documentValidUntil', 'documentLongTerm', 'address',
+];
+
+function profileValues(account: Account): Record<string, string> {
+  const n = account.natural;
+  return {
+    name: n?.name ?? '',
+    gender: n?.gender ?? '',
+    ethnicity: n?.ethnicity ?? '',
+    position: n?.position ?? '',
+    birthDate: n?.birthDate ?? '',
+    email: account.email ?? '',
+    landline: n?.landline ?? '',
+    identityType: n?.identityType ?? '',
+    documentType: n?.documentType ?? '',
+    // Never sent back in clear: the field shows the masked number and stays unchanged if untouched.
+    documentNumber: '',
+    documentValidUntil: n?.documentValidUntil ?? '',
+    documentLongTerm: n?.documentLongTerm ? 'on' : '',
+    address: n?.address ?? '',
+  };
+}
+
+const actorOf = (ctx: Context, account: Account) => ({ type: 'account' as const, id: account.id, ip: ctx.ip, requestId: ctx.state.requestId });
+
+/** The outcome named in the redirect after a save, as a message key and how to show it. */
+function verificationMessage(value: unknown) {
+  if (typeof value !== 'string' || !(value in VERIFICATION_OUTCOME_MESSAGES)) return undefined;
+  const outcome = value as VerificationOutcome;
+  return { key: VERIFICATION_OUTCOME_MESSAGES[outcome], success: outcome === 'verified' };
+}
+
+function fieldMessages(error: ValidationError, t: Translate): Record<string, string> {
+  return Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!)]));
+}
+
+/** 在线办事 → 我的信息: the signed-in user's own information, password and real-name status. */
+export function myInformationRoutes(deps: MyInformationDeps): Router {
+  const { profiles, csrf, chrome, portalSessionMiddleware } = deps;
+  const router = new Router({ prefix: '/portal/me' });
+  router.use(portalSessionMiddleware);
+  router.use(requirePortalLogin());
+  router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
+
+  function render(ctx: Context, state: FormState = {}, status = 200) {
+    const account = ctx.state.portal.account as Account;
+    renderPage(
+      ctx,
+      chrome,
+      'portal/me',
+      {
+        account,
+        mobileMasked: maskMobile(account.mobile),
+        locked: !canEditIdentityFields(account),
+        documentTypesByIdentity: DOCUMENT_TYPES_BY_IDENTITY,
+        profile: state.section === 'profile' ? state.values : profileValues(account),
+        errors: state.errors ?? {},
+        section: state.section,
+        saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : undefined,
+        verification: verificationMessage(ctx.query.verification),
+        csrf: ctx.state.csrfToken,
+      },
+      status,
+    );
+  }
+
+  router.get('/', (ctx) => render(ctx));
+
+  router.post('/profile', async (ctx) => {
+    requireCsrf(ctx, csrf);
+    const account = ctx.state.portal.account as Account;
+    const body = ctx.request.body as Record<string, unknown>;
+    const input = Object.fromEntries(PROFILE_FIELDS.map((field) => [field, typeof body[field] === 'string' ? (body[field] as string) : ''])) as NaturalProfileInput;
+    // An untouched document number field means "keep the stored one".
+    const keepDocument = !input.documentNumber && Boolean(account.natural?.documentNumberMasked);
+    try {
+      const { identityChanged } = await profiles.updateNaturalProfile(
+        account,
+        keepDocument ? { ...input, documentNumber: await profiles.currentDocumentNumber(account.id) } : input,
+        actorOf(ctx, account),
+      );
+      // Saving new identity data runs automatic verification at once (SPEC §4).
+      if (identityChanged) {
+        const { outcome } = await deps.verification.verifyNaturalAccount(account.id, actorOf(ctx, account));
+        return ctx.redirect(`/portal/me?saved=profile&verification=${outcome}`);
+      }
+      ctx.redirect('/portal/me?saved=profile');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      render(ctx, { section: 'profile', values: input as Record<string, string>, errors: fieldMessages(error, ctx.state.t) }, 400);
+    }
+  });
+
+  /** 实名认证: try automatic verification again with the saved data (e.g. after an outage). */
+  router.post('/verify', async (ctx) => {
+    requireCsrf(ctx, csrf);
+    const account = ctx.state.portal.account as Account;
+    const { outcome } = await deps.verification.verifyNaturalAccount(account.id, actorOf(ctx, account));
+    ctx.redirect(`/portal/me?verification=${outcome}`);
+  });
+
+  router.post('/password', async (ctx) => {
+    requireCsrf(ctx, csrf);
+    const account = ctx.state.portal.account as Account;
+    const body = ctx.request.body as Record<string, unknown>;
+    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+    try {
+      await profiles.changePassword(
+        account,
+        { currentPassword: text('currentPassword'), newPassword: text('newPassword'), confirmPassword: text('confirmPassword') },
+        { type: 'account', id: account.id, ip: ctx.ip, requestId: ctx.state.requestId },
+      );
+      ctx.redirect('/portal/me?saved=password');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      render(ctx, { section: 'password', errors: fieldMessages(error, ctx.state.t) }, 400);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,240 @@
+/**
+ * The portal (首页, 我的信息) as a first-party OIDC client of the OP: sign-in through the two login
+ * windows, SSO with business systems, My Information, password change, and both kinds of logout.
+ */
+import { createNaturalAccount, createLegalAccount, credentials, type CreatedAccount } from '../support/accounts.js';
+import { uniqueName, uniqueResidentId } from '../support/identities.js';
+import { TestRelyingParty } from '../support/oidc-rp.js';
+import { startTestApp, unique, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
+import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
+
+describe('the portal and My Information', () => {
+  let app: TestApp;
+  const rp = new TestRelyingParty(unique('rp'), 'rp-secret-0123456789-0123456789-9p');
+
+  beforeAll(async () => {
+    await rp.listen();
+    app = await startTestApp({ clients: [rp.clientEntry()], env: { ADDRESS_LOGIN_FAILURES: '100000' } });
+    await rp.discover(app.url);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await rp.close();
+  });
+
+  /** Signs in at the portal through the OP's login page; returns My Information's HTML. */
+  async function portalSignIn(agent: UserAgent, user: CreatedAccount, loginType = user.window) {
+    const login = await agent.follow(`${app.url}/portal/login?login_type=${loginType}`);
+    expect(login.url).toContain('/interaction/');
+    const csrf = hiddenInput(login.body, 'csrf')!;
+    const done = await agent.submit(`${login.url.split('?')[0]}/login`, { csrf, ...credentials(user) });
+    return done;
+  }
+
+  async function postForm(agent: UserAgent, path: string, form: Record<string, string>) {
+    const page = await agent.request(`${app.url}/portal/me`);
+    return agent.request(`${app.url}${path}`, { form: { csrf: hiddenInput(page.body, 'csrf')!, ...form } });
+  }
+
+  test('when a visitor opens My Information, then they are sent to sign in and come back to it afterwards', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    const first = await agent.request(`${app.url}/portal/me`);
+    expect(first.status).toBe(302);
+    expect(first.location).toBe(`${app.url}/portal/login?return_to=%2Fportal%2Fme`);
+    const done = await portalSignIn(agent, user);
+    expect(done.url).toBe(`${app.url}/portal/me`);
+    expect(done.status).toBe(200);
+    expect(done.body).toContain(user.loginName);
+    expect(done.body).toContain('未实名认证');
+  });
+
+  test('when someone signed in at the portal opens a business system, then SSO signs them in without a password', async () => {
+    const user = await createLegalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const request = await rp.authorizationRequest();
+    const page = await agent.follow(request.url, rp.redirectUri);
+    expect(page.url.startsWith(rp.redirectUri)).toBe(true);
+    const tokens = await rp.callback(page.url, request);
+    expect(tokens.claims()!.sub).toBe(user.account.id);
+  });
+
+  test('when the portal is asked to return somewhere off-site, then it returns to My Information instead', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await agent.request(`${app.url}/portal/login?return_to=${encodeURIComponent('//evil.example/x')}`);
+    const login = await agent.follow(`${app.url}/portal/login?return_to=${encodeURIComponent('https://evil.example/')}`);
+    const done = await agent.submit(`${login.url.split('?')[0]}/login`, { csrf: hiddenInput(login.body, 'csrf')!, ...credentials(user) });
+    expect(done.url).toBe(`${app.url}/portal/me`);
+  });
+
+  test('when a natural person saves their information, then every field is stored, the document is kept encrypted, and a mismatch with the register is reported', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const documentNumber = uniqueResidentId();
+    const saved = await postForm(agent, '/portal/me/profile', {
+      name: '张小三', gender: 'female', ethnicity: '汉族', position: '工程师', birthDate: '1949-12-31', email: 'zhang@example.cn',
+      landline: '010-88659000', identityType: 'mainland', documentType: 'resident_id', documentNumber: documentNumber.toLowerCase(),
+      documentValidUntil: '', documentLongTerm: 'on', address: '北京市海淀区',
+    });
+    expect(saved.status).toBe(302);
+    expect(saved.location).toBe(`${app.url}/portal/me?saved=profile&verification=mismatch`);
+    const account = (await app.context.accounts.findById(user.account.id))!;
+    expect(account.natural).toMatchObject({
+      name: '张小三', gender: 'female', ethnicity: '汉族', position: '工程师', birthDate: '1949-12-31', landline: '010-88659000',
+      identityType: 'mainland', documentType: 'resident_id', documentNumberMasked: `${documentNumber.slice(0, 3)}***********${documentNumber.slice(-4)}`,
+      documentLongTerm: true, address: '北京市海淀区',
+    });
+    expect(account.email).toBe('zhang@example.cn');
+    expect(account.realNameStatus).toBe('unverified');
+    const row = await app.context.db('natural_profiles').where({ account_id: user.account.id }).first();
+    expect(row.document_number_encrypted).not.toContain(documentNumber.slice(0, 6));
+    const page = await agent.request(saved.location!);
+    expect(page.body).toContain('个人信息已保存');
+    expect(page.body).toContain('实名认证未通过');
+    expect(page.body).not.toContain(documentNumber);
+  });
+
+  test('when a person saves a name and document the register knows, then the account is verified at once and the identity locks', async () => {
+    const user = await createNaturalAccount(app);
+    const person = { name: uniqueName(), documentNumber: uniqueResidentId() };
+    await app.context.referenceRegister.upsert([{ name: person.name, documentType: 'resident_id', documentNumber: person.documentNumber }]);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const saved = await postForm(agent, '/portal/me/profile', { name: person.name, identityType: 'mainland', documentType: 'resident_id', documentNumber: person.documentNumber });
+    expect(saved.location).toBe(`${app.url}/portal/me?saved=profile&verification=verified`);
+    const page = await agent.request(saved.location!);
+    expect(page.body).toContain('已实名认证');
+    expect(page.body).toContain('实名认证成功');
+    expect(page.body).not.toContain('id="documentNumber"');
+    expect((await app.context.accounts.findById(user.account.id))!.realNameVerifiedAt).toBeInstanceOf(Date);
+  });
+
+  test('when fields are wrong, then each gets its own message, the status is 400, and what was typed stays', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const response = await postForm(agent, '/portal/me/profile', {
+      name: '', gender: 'x', birthDate: '2999-01-01', email: 'not-an-email', landline: 'abc', identityType: 'mainland',
+      documentType: 'passport', documentNumber: '123', documentValidUntil: '2024-02-30', address: '地址',
+    });
+    expect(response.status).toBe(400);
+    for (const [field, message] of [
+      ['name', '请输入姓名'], ['gender', '请从列表中选择'], ['birthDate', '请输入正确的出生日期'], ['email', '请输入正确的电子邮箱'],
+      ['landline', '请输入正确的固定电话号码'], ['documentType', '证件类型与身份类型不符'], ['documentValidUntil', '请输入正确的日期'],
+    ]) {
+      expect(response.body).toMatch(new RegExp(`id="${field}-error">${message}`));
+    }
+    expect(response.body).toContain('value="地址"');
+    expect((await app.context.accounts.findById(user.account.id))!.natural!.name).toBe('张三');
+  });
+
+  test('when a document number fails its check character, then the field says so', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const response = await postForm(agent, '/portal/me/profile', { name: '张三', identityType: 'mainland', documentType: 'resident_id', documentNumber: '110105194912310021' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatch(/id="documentNumber-error">证件号码校验位不正确/);
+  });
+
+  test('when a verified person saves a different name or document, then the identity stays as verified and other fields change', async () => {
+    const documentNumber = uniqueResidentId();
+    const user = await createNaturalAccount(app, { realNameVerified: true, documentNumber });
+    const agent = new UserAgent();
+    const me = await portalSignIn(agent, user);
+    expect(me.body).toContain('已实名认证');
+    expect(me.body).toContain('姓名与证件信息不能修改');
+    expect(me.body).not.toContain('id="documentNumber"');
+    const saved = await postForm(agent, '/portal/me/profile', { name: '李四', identityType: 'other', documentType: 'passport', documentNumber: 'E12345678', position: '主任' });
+    expect(saved.status).toBe(302);
+    const account = (await app.context.accounts.findById(user.account.id))!;
+    expect(account.natural).toMatchObject({ name: '张三', documentType: 'resident_id', documentNumberMasked: `${documentNumber.slice(0, 3)}***********${documentNumber.slice(-4)}`, position: '主任' });
+  });
+
+  test('when a form is posted without the CSRF token, then it is refused with 403 and nothing changes', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const response = await agent.request(`${app.url}/portal/me/profile`, { form: { name: '攻击者' } });
+    expect(response.status).toBe(403);
+    expect((await app.context.accounts.findById(user.account.id))!.natural!.name).toBe('张三');
+  });
+
+  test('when the password is changed, then the old one is refused at the next sign-in, the OP sessions and refresh tokens end, and it is audited', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const rpTokens = await rp.signIn(agent, credentials(user), { scope: 'openid offline_access', prompt: 'consent' });
+    expect(rpTokens.refresh_token).toBeDefined();
+
+    const wrong = await postForm(agent, '/portal/me/password', { currentPassword: 'Not-The-Password-1', newPassword: 'New-Password-2024', confirmPassword: 'New-Password-2024' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatch(/id="currentPassword-error">当前密码不正确/);
+    const mismatch = await postForm(agent, '/portal/me/password', { currentPassword: STRONG_PASSWORD, newPassword: 'New-Password-2024', confirmPassword: 'New-Password-2025' });
+    expect(mismatch.body).toMatch(/id="confirmPassword-error">两次输入的新密码不一致/);
+    const weak = await postForm(agent, '/portal/me/password', { currentPassword: STRONG_PASSWORD, newPassword: 'short', confirmPassword: 'short' });
+    expect(weak.body).toMatch(/id="newPassword-error">密码至少 8 位/);
+
+    const changed = await postForm(agent, '/portal/me/password', { currentPassword: STRONG_PASSWORD, newPassword: 'New-Password-2024', confirmPassword: 'New-Password-2024' });
+    expect(changed.status).toBe(302);
+    await expect(rp.refresh(rpTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await app.context.db('audit_events').where({ event: 'password.changed', subject_id: user.account.id }).first()).toBeDefined();
+
+    // The OP session is gone: the business system asks for a password again, and only the new one works.
+    const request = await rp.authorizationRequest();
+    const login = await agent.follow(request.url, rp.redirectUri);
+    expect(login.url).toContain('/interaction/');
+    const old = await agent.submit(`${login.url.split('?')[0]}/login`, { csrf: hiddenInput(login.body, 'csrf')!, ...credentials(user) });
+    expect(alertText(old.body)).toContain('登录名或密码错误');
+    const fresh = await rp.signIn(new UserAgent(), { ...credentials(user), password: 'New-Password-2024' });
+    expect(fresh.claims()!.sub).toBe(user.account.id);
+  });
+
+  test('when the user signs out at the portal, then the portal session ends and the OP asks to end its session too', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const home = await agent.request(`${app.url}/`);
+    expect(home.body).toContain('退出登录');
+    const out = await agent.request(`${app.url}/portal/logout`, { form: { csrf: hiddenInput(home.body, 'csrf')! } });
+    expect(out.status).toBe(302);
+    expect(out.location).toContain('/session/end?');
+    expect(out.location).toContain('id_token_hint=');
+    expect((await agent.request(`${app.url}/portal/me`)).status).toBe(302);
+  });
+
+  test('when the OP session ends from a business system, then a back-channel logout ends the portal session too', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const tokens = await rp.signIn(agent, credentials(user));
+    const endSession = await agent.follow(`${app.url}/session/end?id_token_hint=${tokens.id_token}&post_logout_redirect_uri=${encodeURIComponent(rp.postLogoutRedirectUri)}`);
+    const confirm = await agent.submit(`${app.url}/session/end/confirm`, { xsrf: hiddenInput(endSession.body, 'xsrf')!, logout: 'yes' }, rp.postLogoutRedirectUri);
+    expect(confirm.url.startsWith(rp.postLogoutRedirectUri)).toBe(true);
+    expect(await app.context.db('portal_sessions').where({ account_id: user.account.id }).count({ n: '*' })).toEqual([{ n: '0' }]);
+    expect((await agent.request(`${app.url}/portal/me`)).status).toBe(302);
+  });
+
+  test('when a forged logout token is posted to the portal, then it is refused and no session ends', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = new UserAgent();
+    await portalSignIn(agent, user);
+    const forged = await new UserAgent().request(`${app.url}/portal/backchannel-logout`, { form: { logout_token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' } });
+    expect(forged.status).toBe(400);
+    expect((await agent.request(`${app.url}/portal/me`)).status).toBe(200);
+  });
+
+  test('when the home page is opened signed out, then it offers both login windows, online services and the service items', async () => {
+    const home = await new UserAgent().request(`${app.url}/`);
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('href="/portal/login?login_type=natural"');
+    expect(home.body).toContain('href="/portal/login?login_type=legal"');
+    expect(home.body).toContain('在线办事');
+    expect(home.body).toContain('服务事项');
+    expect(home.body).toContain(`测试系统 ${rp.clientId}`);
+    expect(home.body).not.toContain('科技部政务服务平台</a>\n'); // the portal itself is not listed as a business system
+  });
+});
