@@ -114,6 +114,8 @@ export async function createApp(context: AppContext): Promise<App> {
   const myInformation = myInformationRoutes({
     profiles: context.profiles,
     verification: context.verification,
+    upload: { db, uploads: context.uploads, reviews: context.reviews, rateLimiter: context.rateLimiter, csrf: csrfTokens },
+    reviews: context.reviews,
     csrf: csrfTokens,
     chrome,
     portalSessionMiddleware: withPortalSession,

@@ -355,4 +355,11 @@ export const en: Record<keyof typeof zhCN, string> = {
   'console.document_type.hmt_residence_permit': 'HK/Macau/Taiwan residence permit',
   'console.document_type.passport': 'Passport',
   'console.document_type.foreign_permanent_id': 'Foreign permanent resident ID card',
+  "me.section.upload": "Upload your documents (manual review)",
+  "me.upload_intro": "If automatic verification did not pass or cannot run, upload photos of the front and back of your document for manual review. Your identity details cannot change while it is under review.",
+  "me.upload_rule_types": "jpg, jpeg or png only, at most 1 MB each.",
+  "me.upload_rule_signed": "Sign the document copy before you photograph it.",
+  "me.upload_submit": "Submit for review",
+  "me.upload_pending": "Your documents are under manual review. The result will appear here.",
+  "me.saved.upload": "Your documents were submitted: your real-name status is \"Under review\". The result will show at the top right of this page.",
 };

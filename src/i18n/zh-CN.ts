@@ -354,4 +354,11 @@ export const zhCN = {
   'console.document_type.hmt_residence_permit': '港澳台居民居住证',
   'console.document_type.passport': '护照',
   'console.document_type.foreign_permanent_id': '外国人永久居留身份证',
+  "me.section.upload": "上传自然人信息（人工认证）",
+  "me.upload_intro": "自动实名认证未通过或暂时无法进行时，请上传本人证件正面与反面的照片，提交人工审核。审核期间身份信息不能修改。",
+  "me.upload_rule_types": "仅支持 jpg、jpeg、png 格式，每张不超过 1 MB。",
+  "me.upload_rule_signed": "证件照片须本人签字后拍摄上传。",
+  "me.upload_submit": "提交人工审核",
+  "me.upload_pending": "您的证件已提交人工审核，请耐心等待审核结果。",
+  "me.saved.upload": "证件已提交，实名认证状态为“审核中”。审核结果将显示在本页右上角。",
 } as const;

@@ -7,10 +7,12 @@ import type { NaturalProfileInput } from '../accounts/natural-profile.rules.js';
 import type { ProfileService } from '../accounts/profile.service.js';
 import { VERIFICATION_OUTCOME_MESSAGES } from '../verification/verification.messages.js';
 import { canEditIdentityFields, type VerificationOutcome, type VerificationService } from '../verification/verification.service.js';
-import { ValidationError } from '../errors.js';
+import { DomainError, ValidationError } from '../errors.js';
 import { renderPage, type PageChrome } from '../http/render.js';
 import type { Translate } from '../i18n/index.js';
 import { requireCsrf } from '../security/browser-csrf.js';
+import type { ReviewService } from '../review/review.service.js';
+import { handleVerificationUpload, type VerificationUploadDeps } from '../uploads/verification-upload.routes.js';
 import { maskMobile } from '../security/pii-crypto.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { requirePortalLogin } from './portal-auth.routes.js';
@@ -22,9 +24,12 @@ export interface MyInformationDeps {
   /** Loads ctx.state.portal (see portalSession). */
   portalSessionMiddleware: Middleware;
   verification: Pick<VerificationService, 'verifyNaturalAccount'>;
+  /** Manual verification: the document images and the review case they open. */
+  upload: VerificationUploadDeps;
+  reviews: Pick<ReviewService, 'latestDecisionFor'>;
 }
 
-type Section = 'profile' | 'password';
+type Section = 'profile' | 'password' | 'upload';
 
 interface FormState {
   section?: Section;
@@ -78,8 +83,9 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
   router.use(requirePortalLogin());
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
 
-  function render(ctx: Context, state: FormState = {}, status = 200) {
+  async function render(ctx: Context, state: FormState = {}, status = 200) {
     const account = ctx.state.portal.account as Account;
+    const decision = account.realNameStatus === 'rejected' ? await deps.reviews.latestDecisionFor(account.id) : undefined;
     renderPage(
       ctx,
       chrome,
@@ -87,6 +93,8 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       {
         account,
         mobileMasked: maskMobile(account.mobile),
+        rejectionReason: decision?.outcome === 'rejected' ? decision.reason : undefined,
+        canUpload: account.kind === 'natural' && canEditIdentityFields(account) && Boolean(account.natural?.documentNumberMasked),
         locked: !canEditIdentityFields(account),
         documentTypesByIdentity: DOCUMENT_TYPES_BY_IDENTITY,
         profile: state.section === 'profile' ? state.values : profileValues(account),
@@ -101,6 +109,20 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
   }
 
   router.get('/', (ctx) => render(ctx));
+
+  /** 上传自然人信息: the document's front and back for manual review, when automatic verification failed. */
+  router.post('/upload', async (ctx) => {
+    const account = ctx.state.portal.account as Account;
+    try {
+      await handleVerificationUpload(ctx, account.id, deps.upload);
+      ctx.redirect('/portal/me?saved=upload');
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 403 || error.status >= 500) throw error;
+      const t = ctx.state.t as Translate;
+      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      await render(ctx, { section: 'upload', errors: Object.keys(errors).length ? errors : { upload: t(error.code, error.params) } }, error.status);
+    }
+  });
 
   router.post('/profile', async (ctx) => {
     requireCsrf(ctx, csrf);
@@ -123,7 +145,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       ctx.redirect('/portal/me?saved=profile');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      render(ctx, { section: 'profile', values: input as Record<string, string>, errors: fieldMessages(error, ctx.state.t) }, 400);
+      await render(ctx, { section: 'profile', values: input as Record<string, string>, errors: fieldMessages(error, ctx.state.t) }, 400);
     }
   });
 
@@ -149,7 +171,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       ctx.redirect('/portal/me?saved=password');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      render(ctx, { section: 'password', errors: fieldMessages(error, ctx.state.t) }, 400);
+      await render(ctx, { section: 'password', errors: fieldMessages(error, ctx.state.t) }, 400);
     }
   });
 

@@ -2,6 +2,7 @@
  * The portal (首页, 我的信息) as a first-party OIDC client of the OP: sign-in through the two login
  * windows, SSO with business systems, My Information, password change, and both kinds of logout.
  */
+import sharp from 'sharp';
 import { createNaturalAccount, createLegalAccount, credentials, type CreatedAccount } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
@@ -236,5 +237,81 @@ describe('the portal and My Information', () => {
     expect(home.body).toContain('服务事项');
     expect(home.body).toContain(`测试系统 ${rp.clientId}`);
     expect(home.body).not.toContain('科技部政务服务平台</a>\n'); // the portal itself is not listed as a business system
+  });
+});
+
+describe('manual verification from My Information', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { ADDRESS_LOGIN_FAILURES: '100000' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const png = () => sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
+
+  async function signedIn(user: CreatedAccount) {
+    const agent = new UserAgent();
+    const login = await agent.follow(`${app.url}/portal/login?login_type=natural`);
+    const me = await agent.submit(`${login.url.split('?')[0]}/login`, { csrf: hiddenInput(login.body, 'csrf')!, ...credentials(user) });
+    return { agent, csrf: hiddenInput(me.body, 'csrf')!, page: me.body };
+  }
+
+  async function upload(agent: UserAgent, csrf: string, files: { front?: Buffer; back?: Buffer; name?: string }) {
+    const form = new FormData();
+    form.set('csrf', csrf);
+    if (files.front) form.set('front', new Blob([files.front]), files.name ?? 'front.png');
+    if (files.back) form.set('back', new Blob([files.back]), files.name ?? 'back.png');
+    return agent.request(`${app.url}/portal/me/upload`, { multipart: form });
+  }
+
+  async function operatorId(): Promise<string> {
+    const { operator } = await app.context.operators.create({ username: unique('rev'), password: 'Reviewer-Pass-2024', role: 'reviewer' }, { type: 'cli' });
+    return operator.id;
+  }
+
+  test('when an unverified person uploads both sides, then the case is pending review, and an approval makes the account 已审核认证', async () => {
+    const user = await createNaturalAccount(app, { documentNumber: uniqueResidentId() });
+    const { agent, csrf, page } = await signedIn(user);
+    expect(page).toContain('上传自然人信息');
+    const response = await upload(agent, csrf, { front: await png(), back: await png() });
+    expect(response.status).toBe(302);
+    expect(response.location).toBe(`${app.url}/portal/me?saved=upload`);
+    const pending = await agent.request(response.location!);
+    expect(pending.body).toContain('审核中');
+    expect(pending.body).toContain('您的证件已提交人工审核');
+
+    const [reviewCase] = await app.context.db('review_cases').where({ account_id: user.account.id }).select('id');
+    await app.context.reviews.approve(reviewCase.id, { id: await operatorId() });
+    const approved = await agent.request(`${app.url}/portal/me`);
+    expect(approved.body).toContain('已审核认证');
+    expect(approved.body).not.toContain('上传自然人信息');
+  });
+
+  test('when the reviewer rejects, then My Information shows 审核未通过 with the reason, and the person may upload again', async () => {
+    const user = await createNaturalAccount(app, { documentNumber: uniqueResidentId() });
+    const { agent, csrf } = await signedIn(user);
+    await upload(agent, csrf, { front: await png(), back: await png() });
+    const [reviewCase] = await app.context.db('review_cases').where({ account_id: user.account.id }).select('id');
+    await app.context.reviews.reject(reviewCase.id, '照片模糊，请重新拍摄', { id: await operatorId() });
+    const page = await agent.request(`${app.url}/portal/me`);
+    expect(page.body).toContain('审核未通过');
+    expect(page.body).toContain('原因：照片模糊，请重新拍摄');
+    expect(page.body).toContain('提交人工审核');
+  });
+
+  test('when a file is not an image or a side is missing, then the page says which field and nothing is stored', async () => {
+    const user = await createNaturalAccount(app, { documentNumber: uniqueResidentId() });
+    const { agent, csrf } = await signedIn(user);
+    const text = await upload(agent, csrf, { front: Buffer.from('not an image at all'), back: await png(), name: 'photo.jpg' });
+    expect(text.status).toBe(415);
+    expect(text.body).toContain('只能上传 jpg、jpeg 或 png 格式的图片');
+    const missing = await upload(agent, csrf, { front: await png() });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('请选择要上传的图片');
+    expect(await app.context.db('uploads').where({ owner_account_id: user.account.id }).count({ n: '*' })).toEqual([{ n: '0' }]);
+    expect((await app.context.accounts.findById(user.account.id))!.realNameStatus).toBe('unverified');
   });
 });

@@ -9,9 +9,9 @@ export class UserAgent {
 
   constructor(private readonly headers: Record<string, string> = {}) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}) {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; multipart?: FormData; headers?: Record<string, string> } = {}) {
     this.history.push(url);
-    const hasBody = init.form !== undefined || init.json !== undefined;
+    const hasBody = init.form !== undefined || init.json !== undefined || init.multipart !== undefined;
     const response = await fetch(url, {
       method: init.method ?? (hasBody ? 'POST' : 'GET'),
       redirect: 'manual',
@@ -22,7 +22,7 @@ export class UserAgent {
         ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
         cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
       },
-      body: init.form ? new URLSearchParams(init.form).toString() : init.json !== undefined ? JSON.stringify(init.json) : undefined,
+      body: init.multipart ?? (init.form ? new URLSearchParams(init.form).toString() : init.json !== undefined ? JSON.stringify(init.json) : undefined),
     });
     for (const header of response.headers.getSetCookie()) {
       const [pair] = header.split(';');
