@@ -116,6 +116,8 @@ export async function createApp(context: AppContext): Promise<App> {
     verification: context.verification,
     upload: { db, uploads: context.uploads, reviews: context.reviews, rateLimiter: context.rateLimiter, csrf: csrfTokens },
     reviews: context.reviews,
+    smsCodes: context.smsCodes,
+    captchas: context.captchas,
     csrf: csrfTokens,
     chrome,
     portalSessionMiddleware: withPortalSession,

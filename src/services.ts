@@ -113,7 +113,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     identityAuthority,
     verification,
     clock,
-    profiles: new ProfileService(db, accounts, hasher, audit, clock),
+    profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
     portalSessions: new PortalSessionRepository(db, crypt),
     smsOutbox,
     smsCodes,

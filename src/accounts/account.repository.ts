@@ -134,6 +134,16 @@ export class AccountRepository {
     await trx('accounts').where({ id }).update({ email, updated_at: trx.fn.now() });
   }
 
+  /** A new reserved mobile, proven by SMS codes to the old and the new number. */
+  async updateMobile(id: string, mobile: string, trx: Db = this.db): Promise<void> {
+    await trx('accounts').where({ id }).update({
+      mobile_encrypted: this.crypt.encrypt(mobile),
+      mobile_index: this.crypt.blindIndex(mobile),
+      mobile_verified_at: trx.fn.now(),
+      updated_at: trx.fn.now(),
+    });
+  }
+
   async setRealNameStatus(id: string, status: Account['realNameStatus'], trx: Db = this.db): Promise<void> {
     await trx('accounts').where({ id }).update({ real_name_status: status, updated_at: trx.fn.now() });
   }

@@ -14,6 +14,10 @@ import { requireCsrf } from '../security/browser-csrf.js';
 import type { ReviewService } from '../review/review.service.js';
 import { handleVerificationUpload, type VerificationUploadDeps } from '../uploads/verification-upload.routes.js';
 import { maskMobile } from '../security/pii-crypto.js';
+import type { CaptchaService } from '../security/captcha.service.js';
+import type { SmsCodeService } from '../notify/sms-code.service.js';
+import { SMS_CAPTCHA_PURPOSE } from '../notify/sms.routes.js';
+import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { requirePortalLogin } from './portal-auth.routes.js';
 
@@ -27,14 +31,18 @@ export interface MyInformationDeps {
   /** Manual verification: the document images and the review case they open. */
   upload: VerificationUploadDeps;
   reviews: Pick<ReviewService, 'latestDecisionFor'>;
+  smsCodes: Pick<SmsCodeService, 'requestCode'>;
+  captchas: CaptchaService;
 }
 
-type Section = 'profile' | 'password' | 'upload';
+type Section = 'profile' | 'password' | 'upload' | 'mobile';
 
 interface FormState {
   section?: Section;
   values?: Record<string, string>;
   errors?: Record<string, string>;
+  /** A success note for the section (e.g. "code sent"). */
+  note?: string;
 }
 
 const PROFILE_FIELDS: Array<keyof NaturalProfileInput> = [
@@ -98,6 +106,9 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         locked: !canEditIdentityFields(account),
         documentTypesByIdentity: DOCUMENT_TYPES_BY_IDENTITY,
         profile: state.section === 'profile' ? state.values : profileValues(account),
+        mobileForm: state.section === 'mobile' ? state.values : {},
+        note: state.note,
+        captcha: await deps.captchas.create(SMS_CAPTCHA_PURPOSE),
         errors: state.errors ?? {},
         section: state.section,
         saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : undefined,
@@ -155,6 +166,37 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
     const account = ctx.state.portal.account as Account;
     const { outcome } = await deps.verification.verifyNaturalAccount(account.id, actorOf(ctx, account));
     ctx.redirect(`/portal/me?verification=${outcome}`);
+  });
+
+  /** 更换手机号: codes to the current and the new number (each after a captcha), then the change. */
+  router.post('/mobile', async (ctx) => {
+    requireCsrf(ctx, csrf);
+    const account = ctx.state.portal.account as Account;
+    const body = ctx.request.body as Record<string, unknown>;
+    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, 64) : '');
+    const values = { newMobile: text('newMobile'), oldCode: text('oldCode'), newCode: text('newCode') };
+    const t = ctx.state.t as Translate;
+    try {
+      const action = body.action;
+      if (action === 'send_old' || action === 'send_new') {
+        if (!(await deps.captchas.verify(text('captchaId'), SMS_CAPTCHA_PURPOSE, text('captcha')))) {
+          throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
+        }
+        const target = action === 'send_old' ? account.mobile : normalizeMobile(values.newMobile);
+        if (action === 'send_new' && (!isValidMainlandMobile(target) || target === account.mobile)) {
+          throw new ValidationError({ newMobile: isValidMainlandMobile(target) ? 'me.error.mobile_same' : 'account.error.mobile_invalid' });
+        }
+        await deps.smsCodes.requestCode({ mobile: target, purpose: 'change_mobile', ip: ctx.ip, requestId: ctx.state.requestId });
+        const key = action === 'send_old' ? 'me.mobile_code_sent_old' : 'me.mobile_code_sent_new';
+        return await render(ctx, { section: 'mobile', values, note: t(key, { mobile: maskMobile(target) }) });
+      }
+      await profiles.changeMobile(account, values, actorOf(ctx, account));
+      ctx.redirect('/portal/me?saved=mobile');
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status === 403 || error.status >= 500) throw error;
+      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      await render(ctx, { section: 'mobile', values, errors: Object.keys(errors).length ? errors : { mobile: t(error.code, error.params) } }, error.status);
+    }
   });
 
   router.post('/password', async (ctx) => {

@@ -3,10 +3,10 @@
  * windows, SSO with business systems, My Information, password change, and both kinds of logout.
  */
 import sharp from 'sharp';
-import { createNaturalAccount, createLegalAccount, credentials, type CreatedAccount } from '../support/accounts.js';
+import { createNaturalAccount, createLegalAccount, credentials, uniqueIp, type CreatedAccount } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
-import { startTestApp, unique, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
+import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
 
 describe('the portal and My Information', () => {
@@ -313,5 +313,77 @@ describe('manual verification from My Information', () => {
     expect(missing.body).toContain('请选择要上传的图片');
     expect(await app.context.db('uploads').where({ owner_account_id: user.account.id }).count({ n: '*' })).toEqual([{ n: '0' }]);
     expect((await app.context.accounts.findById(user.account.id))!.realNameStatus).toBe('unverified');
+  });
+});
+
+describe('changing the reserved mobile on My Information', () => {
+  let app: TestApp;
+  const CAPTCHA = 'mob1';
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { ADDRESS_LOGIN_FAILURES: '100000', CAPTCHA_TEST_ANSWER: CAPTCHA, TRUST_PROXY: 'true' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  async function signedIn(user: CreatedAccount) {
+    const agent = new UserAgent({ 'x-forwarded-for': uniqueIp() });
+    const login = await agent.follow(`${app.url}/portal/login?login_type=natural`);
+    await agent.submit(`${login.url.split('?')[0]}/login`, { csrf: hiddenInput(login.body, 'csrf')!, ...credentials(user) });
+    return agent;
+  }
+
+  async function post(agent: UserAgent, form: Record<string, string>) {
+    const page = await agent.request(`${app.url}/portal/me`);
+    const captchaId = /name="captchaId" value="([^"]+)"/.exec(page.body)![1]!;
+    return agent.request(`${app.url}/portal/me/mobile`, { form: { csrf: hiddenInput(page.body, 'csrf')!, captchaId, captcha: CAPTCHA, ...form } });
+  }
+
+  async function lastCode(mobile: string): Promise<string> {
+    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
+    return /\d{6}/.exec(message!.text)![0];
+  }
+
+  test('when codes to the old and the new number are entered, then the reserved mobile changes, verified, and it is audited', async () => {
+    const user = await createNaturalAccount(app);
+    const oldMobile = user.account.mobile;
+    const newMobile = uniqueMobile();
+    const agent = await signedIn(user);
+    const sentOld = await post(agent, { action: 'send_old', newMobile });
+    expect(sentOld.status).toBe(200);
+    expect(sentOld.body).toContain(`验证码已发送至原手机 ${oldMobile.slice(0, 3)}****${oldMobile.slice(-4)}`);
+    const sentNew = await post(agent, { action: 'send_new', newMobile });
+    expect(sentNew.body).toContain('验证码已发送至新手机');
+
+    const wrong = await post(agent, { action: 'change', newMobile, oldCode: '000000', newCode: await lastCode(newMobile) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatch(/id="oldCode-error">短信验证码错误/);
+    expect((await app.context.accounts.findById(user.account.id))!.mobile).toBe(oldMobile);
+
+    const changed = await post(agent, { action: 'change', newMobile, oldCode: await lastCode(oldMobile), newCode: await lastCode(newMobile) });
+    expect(changed.status).toBe(302);
+    expect(changed.location).toBe(`${app.url}/portal/me?saved=mobile`);
+    const account = (await app.context.accounts.findById(user.account.id))!;
+    expect(account.mobile).toBe(newMobile);
+    expect(account.mobileVerified).toBe(true);
+    const audit = await app.context.db('audit_events').where({ event: 'mobile.changed', subject_id: user.account.id }).first();
+    expect(JSON.stringify(audit.details)).not.toContain(newMobile);
+  });
+
+  test('when the new number is the current one or not a mobile, or the captcha is wrong, then the field says so and no code is sent', async () => {
+    const user = await createNaturalAccount(app);
+    const agent = await signedIn(user);
+    const same = await post(agent, { action: 'send_new', newMobile: user.account.mobile });
+    expect(same.status).toBe(400);
+    expect(same.body).toMatch(/id="newMobile-error">新手机号码与当前预留手机号相同/);
+    const bad = await post(agent, { action: 'send_new', newMobile: '12345' });
+    expect(bad.body).toMatch(/id="newMobile-error">请输入正确的 11 位手机号码/);
+    const page = await agent.request(`${app.url}/portal/me`);
+    const captchaWrong = await agent.request(`${app.url}/portal/me/mobile`, {
+      form: { csrf: hiddenInput(page.body, 'csrf')!, captchaId: /name="captchaId" value="([^"]+)"/.exec(page.body)![1]!, captcha: 'nope', action: 'send_old' },
+    });
+    expect(captchaWrong.status).toBe(400);
+    expect(await app.context.smsOutbox.recent({ mobile: user.account.mobile, limit: 5 })).toEqual([]);
   });
 });
