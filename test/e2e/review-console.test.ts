@@ -3,26 +3,12 @@
  * reviewer signs in with password + TOTP, opens the queue, sees the case with both images and
  * approves it. Screenshots land in test-artifacts/screenshots/console-*.png.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { projectRoot } from '../../src/paths.js';
+import { screenshot, TestBrowser } from '../support/browser.js';
 import { createOperator, createApplicant, totpCode } from '../support/review.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.join(projectRoot, 'test-artifacts', 'screenshots');
 
 /** A sample document side (an SVG drawn by sharp), so the screenshots show what a reviewer sees. */
 function sampleDocument(side: 'front' | 'back', format: 'jpeg' | 'png'): Promise<Buffer> {
@@ -41,24 +27,19 @@ function sampleDocument(side: 'front' | 'back', format: 'jpeg' | 'png'): Promise
 
 describe('the review console in a real browser', () => {
   let app: TestApp;
-  let browser: Browser;
+  const browser = new TestBrowser();
 
   beforeAll(async () => {
-    // CI installs Chromium; a machine without it must fail loudly, never skip the browser tests.
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium fonts-noto-cjk) or set CHROMIUM_PATH`);
-    }
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     app = await startTestApp();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    await browser.launch();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     await app?.close();
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+  const shot = screenshot;
   // The project's type check has no DOM lib: the image is described by the two fields read.
   const imageLoaded = (page: Page, alt: string) =>
     page.getByRole('img', { name: alt }).evaluate((img) => {
@@ -77,10 +58,8 @@ describe('the review console in a real browser', () => {
     );
     const reviewer = await createOperator(app);
 
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 860 } });
-    context.setDefaultTimeout(8_000);
     try {
-      const page = await context.newPage();
+      const page = await browser.newPage();
       await page.goto(`${app.url}/console`);
       expect(new URL(page.url()).pathname).toBe('/console/sign-in');
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('审核人员登录');
@@ -137,7 +116,7 @@ describe('the review console in a real browser', () => {
       await Promise.all([page.waitForURL(/\/console\/sign-in\?signed_out=1$/), page.getByRole('button', { name: 'Sign out' }).click()]);
       expect(await page.getByRole('status').textContent()).toBe('You have signed out of the review console.');
     } finally {
-      await context.close();
+      await browser.closeContexts();
     }
   });
 });

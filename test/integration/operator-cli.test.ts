@@ -1,26 +1,11 @@
 /** `operator create` as operators run it (a child process), against the test PostgreSQL. */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import knexFactory from 'knex';
+import { runCli } from '../support/cli.js';
 import { generate, verify } from 'otplib';
-import { STRONG_PASSWORD, TEST_PII_KEY, testDatabaseUrl, unique } from '../support/test-app.js';
+import { STRONG_PASSWORD, testDatabaseUrl, unique } from '../support/test-app.js';
 
-const execFileAsync = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 
-async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: testDatabaseUrl(), PII_KEY: TEST_PII_KEY, NODE_OPTIONS: '', LANG: 'zh_CN.UTF-8' };
-  const child = execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env });
-  if (input !== undefined) child.child.stdin!.end(input);
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cli = (args: string[], input?: string) => runCli(args, input);
 
 describe('operator create (CLI)', () => {
   const db = knexFactory({ client: 'pg', connection: testDatabaseUrl() });

@@ -1,24 +1,10 @@
 /** `npm run cli -- sms outbox` as operators run it (a child process), against the test PostgreSQL. */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { uniqueIp } from '../support/accounts.js';
-import { startTestApp, TEST_PII_KEY, testDatabaseUrl, uniqueMobile, type TestApp } from '../support/test-app.js';
+import { runCli } from '../support/cli.js';
+import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
 
-const execFileAsync = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: testDatabaseUrl(), PII_KEY: TEST_PII_KEY, NODE_OPTIONS: '', LANG: 'zh_CN.UTF-8' };
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('sms outbox CLI', () => {
   const clock = new TestClock();
