@@ -117,7 +117,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     portalSessions: new PortalSessionRepository(db, crypt),
     smsOutbox,
     smsCodes,
-    naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock),
+    naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),
     // Review console
     uploads,

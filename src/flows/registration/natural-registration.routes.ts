@@ -7,12 +7,12 @@ import { validateDocumentNumber } from '../../accounts/identity-documents.js';
 import { validateLoginName } from '../../accounts/login-name.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { renderPage, type PageChrome } from '../../http/render.js';
-import type { MessageKey } from '../../i18n/index.js';
 import { browserId, requireCsrf } from '../../security/browser-csrf.js';
 import type { CaptchaService } from '../../security/captcha.service.js';
 import type { CsrfTokens } from '../../security/csrf.js';
 import type { RateLimiter } from '../../security/rate-limiter.js';
 import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
+import { SmsCodeRateLimited } from '../../notify/sms-code.service.js';
 import type { NaturalRegistrationService } from './natural-registration.service.js';
 import { NATURAL_REGISTRATION_FIELDS, type NaturalRegistrationForm } from './natural-registration.rules.js';
 import type { RegistrationFlowRepository } from './registration-flow.repository.js';
@@ -31,7 +31,7 @@ export interface NaturalRegistrationDeps {
 }
 
 /** Lookups that tell something about other people's accounts are limited per address. */
-const CHECKS_PER_WINDOW = 20;
+export const CHECKS_PER_WINDOW = 20;
 const CHECK_WINDOW_SECONDS = 10 * 60;
 
 type Notes = Partial<Record<keyof NaturalRegistrationForm | 'captcha', { kind: 'error' | 'ok'; text: string }>>;
@@ -76,8 +76,8 @@ export function naturalRegistrationRoutes(deps: NaturalRegistrationDeps): Router
     }
   }
 
-  const errorNotes = (fields: Partial<Record<string, MessageKey>>, ctx: Context): Notes =>
-    Object.fromEntries(Object.entries(fields).map(([field, key]) => [field, { kind: 'error', text: ctx.state.t(key!) }]));
+  const errorNotes = (error: DomainError, ctx: Context): Notes =>
+    Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, { kind: 'error', text: ctx.state.t(key!, error.params) }]));
 
   router.get('/', (ctx) => renderForm(ctx, { identityType: 'mainland', documentType: 'resident_id' }));
 
@@ -96,7 +96,9 @@ export function naturalRegistrationRoutes(deps: NaturalRegistrationDeps): Router
       }
       if (action === 'check_document') {
         const checked = validateDocumentNumber(form.documentType as DocumentType, form.documentNumber);
-        if (!DOCUMENT_TYPES_BY_IDENTITY[form.identityType as 'mainland']?.includes(form.documentType as DocumentType)) {
+        // An own key only: "constructor" or "__proto__" must not reach Object's members.
+        const documentTypes = Object.hasOwn(DOCUMENT_TYPES_BY_IDENTITY, form.identityType) ? DOCUMENT_TYPES_BY_IDENTITY[form.identityType as 'mainland'] : [];
+        if (!documentTypes.includes(form.documentType as DocumentType)) {
           throw new ValidationError({ documentType: 'account.error.document_type_mismatch' });
         }
         if (!checked.ok) throw new ValidationError({ documentNumber: `account.error.document_${checked.reason}` });
@@ -108,6 +110,7 @@ export function naturalRegistrationRoutes(deps: NaturalRegistrationDeps): Router
       }
       if (action === 'send_sms') {
         const body = ctx.request.body as Record<string, string | undefined>;
+        if (typeof body.captcha !== 'string' || !body.captcha.trim()) throw new ValidationError({ captcha: 'login.error.captcha_required' });
         if (!(await captchas.verify(body.captchaId, SMS_CAPTCHA_PURPOSE, body.captcha))) {
           throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
         }
@@ -121,7 +124,8 @@ export function naturalRegistrationRoutes(deps: NaturalRegistrationDeps): Router
     } catch (error) {
       if (!(error instanceof DomainError) || error.status >= 500) throw error;
       if (error.status === 403) throw error;
-      const notes = errorNotes(error.fields, ctx);
+      if (error instanceof SmsCodeRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      const notes = errorNotes(error, ctx);
       return renderForm(ctx, form, notes, error.status, error instanceof ValidationError ? t('error.validation') : t(error.code, error.params));
     }
   });

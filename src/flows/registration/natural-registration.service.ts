@@ -26,10 +26,13 @@ export class NaturalRegistrationService {
     private readonly smsCodes: RegistrationSmsCodes,
     private readonly verifier: RegistrationVerifier,
     private readonly clock: Clock,
+    private readonly loginNames: { loginNameTaken(loginName: string): Promise<boolean> },
   ) {}
 
   async register(form: NaturalRegistrationForm, actor: Actor): Promise<{ accountId: string; outcome: VerificationOutcome }> {
     const fields = checkNaturalRegistration(form, this.clock());
+    // A taken name is told before the SMS code is checked: a refused form must not spend the code.
+    if (!fields.loginName && (await this.loginNames.loginNameTaken(form.loginName))) fields.loginName = 'account.error.login_name_taken';
     if (Object.keys(fields).length) throw new ValidationError(fields);
     await this.smsCodes.verifyCode({ mobile: form.mobile.trim(), purpose: 'register', code: form.smsCode.trim() });
     const account = await this.accountService.create(
