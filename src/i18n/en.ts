@@ -248,7 +248,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'sms.error.code_wrong': 'The SMS code is wrong: {remaining} attempts left',
   'sms.error.code_expired': 'The SMS code has expired: request a new one',
   'sms.error.too_many_attempts': 'The SMS code was entered wrongly too many times and no longer works: request a new one',
-  'sms.error.no_code': 'Request an SMS code first',
+  'sms.error.no_code': 'Request an SMS code first (each code works once)',
   'sms.error.resend_too_early': 'A code has been sent. You can request another in {seconds} seconds',
   'sms.error.mobile_daily_limit': 'This mobile number has had as many codes as allowed today. Try again tomorrow',
   'sms.error.address_daily_limit': 'Too many codes were requested from this network today. Try again tomorrow',
@@ -374,4 +374,5 @@ export const en: Record<keyof typeof zhCN, string> = {
   "me.mobile_code_sent_new": "A code was sent to the new mobile {mobile}; it is valid for 5 minutes.",
   "me.saved.mobile": "Your reserved mobile has been changed.",
   "me.error.mobile_same": "The new number is the one you have now",
+  "register.error.confirm_mismatch": "The two passwords differ",
 };

@@ -247,7 +247,7 @@ export const zhCN = {
   'sms.error.code_wrong': '短信验证码错误，还可尝试 {remaining} 次',
   'sms.error.code_expired': '短信验证码已过期，请重新获取',
   'sms.error.too_many_attempts': '短信验证码错误次数过多，已失效，请重新获取',
-  'sms.error.no_code': '请先获取短信验证码',
+  'sms.error.no_code': '请先获取短信验证码（每个验证码只能使用一次）',
   'sms.error.resend_too_early': '验证码已发送，请 {seconds} 秒后再重新获取',
   'sms.error.mobile_daily_limit': '该手机号今日获取验证码次数已达上限，请明天再试',
   'sms.error.address_daily_limit': '当前网络今日获取验证码次数过多，请明天再试',
@@ -373,4 +373,5 @@ export const zhCN = {
   "me.mobile_code_sent_new": "验证码已发送至新手机 {mobile}，5 分钟内有效。",
   "me.saved.mobile": "预留手机号已更换。",
   "me.error.mobile_same": "新手机号码与当前预留手机号相同",
+  "register.error.confirm_mismatch": "两次输入的密码不一致",
 } as const;

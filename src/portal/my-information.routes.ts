@@ -111,7 +111,8 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         captcha: await deps.captchas.create(SMS_CAPTCHA_PURPOSE),
         errors: state.errors ?? {},
         section: state.section,
-        saved: typeof ctx.query.saved === 'string' ? ctx.query.saved : undefined,
+        // A reload after the decision must not announce "submitted" beside the outcome.
+        saved: typeof ctx.query.saved === 'string' && !(ctx.query.saved === 'upload' && account.realNameStatus !== 'pending_review') ? ctx.query.saved : undefined,
         verification: verificationMessage(ctx.query.verification),
         csrf: ctx.state.csrfToken,
       },

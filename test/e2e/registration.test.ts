@@ -102,15 +102,17 @@ describe('natural-person registration in a real browser', () => {
     await label(page, '证件号码').fill(person.documentNumber);
     await label(page, '手机号码').fill(person.mobile);
     await label(page, '图形验证码').fill(CAPTCHA_ANSWER);
-    await submit(page, '获取验证码');
+    // With JavaScript the code is asked for in place: nothing typed is lost, passwords included.
+    const captchaBefore = await page.locator('input[name="captchaId"]').inputValue();
+    await page.getByRole('button', { name: '获取验证码', exact: true }).click();
+    await page.locator('#smsCode-note').waitFor();
     expect(await page.locator('#smsCode-note').textContent()).toContain('验证码已发送至您的手机');
-    // The page came back from the server with what was typed, passwords excepted.
     expect(await label(page, '登录名').inputValue()).toBe(person.loginName);
     expect(await label(page, '证件号码').inputValue()).toBe(person.documentNumber);
-    expect(await label(page, '密码').inputValue()).toBe('');
-
-    await label(page, '密码').fill(PASSWORD);
-    await label(page, '密码确认').fill(PASSWORD);
+    expect(await label(page, '密码').inputValue()).toBe(PASSWORD);
+    // The captcha was spent: a new one is in place for the next request.
+    for (let tries = 0; tries < 40 && (await page.locator('input[name="captchaId"]').inputValue()) === captchaBefore; tries += 1) await page.waitForTimeout(100);
+    expect(await page.locator('input[name="captchaId"]').inputValue()).not.toBe(captchaBefore);
     await label(page, '短信验证码').fill(await latestCode(person.mobile));
     await page.getByRole('checkbox', { name: /我已阅读并同意/ }).check();
     await submit(page, '注册账号');
@@ -147,7 +149,7 @@ describe('natural-person registration in a real browser', () => {
     for (const [field, message] of [
       ['loginName', '登录名只能包含字母、数字和下划线'],
       ['password', '密码至少 8 位'],
-      ['confirmPassword', '两次输入的新密码不一致'],
+      ['confirmPassword', '两次输入的密码不一致'],
       ['name', '请输入姓名'],
       ['documentNumber', '证件号码中的出生日期不正确'],
       ['mobile', '请输入正确的 11 位手机号码'],

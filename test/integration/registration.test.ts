@@ -212,7 +212,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       ['the password has too few classes', 'password', (f) => ({ ...f, password: 'abcdefgh12', confirmPassword: 'abcdefgh12' }), '密码须包含大写字母、小写字母、数字、特殊符号中的至少 3 种'],
       ['the password is empty', 'password', (f) => ({ ...f, password: '', confirmPassword: '' }), '请输入密码'],
       ['the password equals the login name (other case)', 'password', (f) => ({ ...f, password: f.loginName!.toUpperCase() + '_a', confirmPassword: f.loginName!.toUpperCase() + '_a', loginName: f.loginName + '_A' }), '密码不能与登录名相同'],
-      ['the confirmation differs', 'confirmPassword', (f) => ({ ...f, confirmPassword: `${f.password}x` }), '两次输入的新密码不一致'],
+      ['the confirmation differs', 'confirmPassword', (f) => ({ ...f, confirmPassword: `${f.password}x` }), '两次输入的密码不一致'],
       ['the name is empty', 'name', (f) => ({ ...f, name: '   ' }), '请输入姓名'],
       ['the name is longer than 50 characters', 'name', (f) => ({ ...f, name: '张'.repeat(51) }), '内容过长'],
       ['the identity type is unknown', 'identityType', (f) => ({ ...f, identityType: 'martian' }), '请从列表中选择'],
@@ -374,7 +374,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const { agent, page } = await openForm();
       const response = await post(agent, page, 'register', validForm());
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码' });
+      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
     });
 
     test('when the code is older than 5 minutes (clock moved on), then 400 says it expired, and no account', async () => {
@@ -405,7 +405,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const again = validForm({ mobile: form.mobile!, smsCode: code });
       const response = await post(agent, page, 'register', again);
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码' });
+      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
       expect(await accountIdOf(again.loginName!)).toBeUndefined();
     });
   });

@@ -57,3 +57,85 @@
     sync();
   }
 })();
+
+// 获取验证码 and 换一张 without leaving the page, so nothing typed (passwords included) is lost.
+// Without JavaScript the button posts the form and the server answers with the same page.
+(function () {
+  var button = document.querySelector('[data-sms-send]');
+  var refresh = document.querySelector('[data-captcha-refresh]');
+  var form = button && button.form;
+  if (!form || !window.fetch) return;
+
+  function showNote(field, kind, text) {
+    var input = document.getElementById(field);
+    var container = input && input.closest('.field');
+    if (!container) return;
+    var old = document.getElementById(field + '-note');
+    if (old) old.remove();
+    var note = document.createElement('p');
+    note.id = field + '-note';
+    note.className = kind === 'error' ? 'field__error' : 'field__ok';
+    note.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    note.textContent = text;
+    container.appendChild(note);
+    container.classList.toggle('field--error', kind === 'error');
+    if (kind === 'error') input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+
+  function newCaptcha() {
+    return fetch(refresh.getAttribute('data-captcha-refresh'), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (response) { return response.json(); })
+      .then(function (challenge) {
+        form.querySelector('.captcha img').src = challenge.imageDataUrl;
+        form.querySelector('input[name="captchaId"]').value = challenge.id;
+        form.querySelector('input[name="captcha"]').value = '';
+      });
+  }
+
+  if (refresh) {
+    refresh.addEventListener('click', function (event) {
+      event.preventDefault();
+      newCaptcha().then(function () { form.querySelector('input[name="captcha"]').focus(); });
+    });
+  }
+
+  button.addEventListener('click', function (event) {
+    event.preventDefault();
+    ['mobile', 'captcha', 'smsCode'].forEach(function (field) {
+      var old = document.getElementById(field + '-note');
+      if (old) old.remove();
+    });
+    var body = {
+      mobile: form.elements.mobile.value,
+      purpose: 'register',
+      captchaId: form.elements.captchaId.value,
+      captcha: form.elements.captcha.value,
+    };
+    fetch(button.getAttribute('data-sms-send'), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': form.elements.csrf.value },
+      body: JSON.stringify(body),
+    })
+      .then(function (response) {
+        return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+      })
+      .then(function (result) {
+        if (result.ok) {
+          showNote('smsCode', 'ok', button.getAttribute('data-sent-text').replace('{seconds}', result.answer.resend_after_seconds));
+          form.elements.smsCode.focus();
+        } else {
+          var fields = result.answer.fields || {};
+          var shown = false;
+          Object.keys(fields).forEach(function (field) {
+            if (document.getElementById(field)) { showNote(field, 'error', fields[field]); shown = true; }
+          });
+          if (!shown) showNote('smsCode', 'error', result.answer.error_description);
+        }
+        // A captcha answers once, right or wrong: the next request needs a new one.
+        return newCaptcha();
+      })
+      .catch(function () { form.requestSubmit(button); });
+  });
+})();

@@ -34,7 +34,7 @@ export function checkNaturalRegistration(form: NaturalRegistrationForm, today: D
   const password = checkPassword(form.password, form.loginName);
   if (!form.password) fields.password = 'login.error.password_required';
   else if (!password.ok) fields.password = `account.error.password_${password.problems[0]!}`;
-  if (form.confirmPassword !== form.password) fields.confirmPassword = 'profile.error.confirm_mismatch';
+  if (form.confirmPassword !== form.password) fields.confirmPassword = 'register.error.confirm_mismatch';
 
   // Name and document follow the same rules as My Information; the document is required here.
   const identity = checkNaturalProfile(
