@@ -27,9 +27,11 @@ const wantsJson = (ctx: Context) => ctx.accepts('html', 'json') === 'json';
 
 /**
  * The one error handler: domain errors become a page (or JSON) with their status and message in the
- * user's language; anything else is a 500 with a request id, logged as the bug it is.
+ * user's language; anything else is a 500 with a request id, logged as the bug it is. With `json`
+ * (oidc-provider's machine endpoints, which have no page stack around them) the answer is always JSON.
  */
-export function errorHandler(logger: Logger, chrome: PageChrome) {
+export function errorHandler(logger: Logger, chrome: PageChrome, options: { json?: boolean } = {}) {
+  const answerJson = options.json ? () => true : wantsJson;
   return async (ctx: Context, next: Next) => {
     try {
       await next();
@@ -47,7 +49,7 @@ export function errorHandler(logger: Logger, chrome: PageChrome) {
         error = new DomainError('error.internal', 500, {}, { requestId: ctx.state.requestId });
       }
       const fields = Object.fromEntries(Object.entries(error.fields).map(([f, key]) => [f, t(key!, error.params)]));
-      if (wantsJson(ctx)) {
+      if (answerJson(ctx)) {
         ctx.status = error.status;
         ctx.body = { error: error.code, error_description: t(error.code, error.params), fields };
       } else {
@@ -75,6 +77,19 @@ export function securityHeaders(production: boolean) {
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     if (production) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+  };
+}
+
+/**
+ * The headers of oidc-provider's machine endpoints (JSON for relying parties, see app.ts): no page,
+ * so no CSP, frame or referrer rules; `nosniff` and HSTS concern every response. oidc-provider sets
+ * Cache-Control itself (no-store on the token, userinfo and revocation answers).
+ */
+export function machineHeaders(production: boolean) {
+  return (ctx: Context, next: Next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (production) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    return next();
   };
 }
 
