@@ -6,8 +6,17 @@ import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index
 import type { Logger } from '../logger.js';
 import { renderPage, type PageChrome } from './render.js';
 
-/** Request id and one log line per request. The query string is never logged: it may hold codes. */
+/**
+ * Request id and one log line per request. The query string is never logged: it may hold codes.
+ *
+ * The line's fields are fixed and hold no secret (the path has no query string; the id is checked
+ * against a pattern), so it is written through a child logger without the redaction paths: pino's
+ * redaction walks every wildcard path on every call, about 7 µs of a request at LOG_LEVEL=info
+ * (scratch measurement: 9.1 µs per line with redaction, 1.8 µs without). Every other log call keeps
+ * the redaction.
+ */
 export function requestLogging(logger: Logger) {
+  const requestLog = logger.child({}, { redact: [] });
   return async (ctx: Context, next: Next) => {
     const given = ctx.get('x-request-id');
     const requestId = /^[A-Za-z0-9-]{8,64}$/.test(given) ? given : crypto.randomUUID();
@@ -18,7 +27,7 @@ export function requestLogging(logger: Logger) {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
+      requestLog.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
     }
   };
 }
