@@ -104,7 +104,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async findAccount(_ctx, sub) {
-      const account = await accounts.findById(sub);
+      const account = await accounts.findClaimsAccount(sub);
       if (!account || account.status === 'disabled') return undefined;
       return { accountId: account.id, claims: async () => ({ ...accountClaims(account), sub: account.id }) };
     },
