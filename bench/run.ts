@@ -297,7 +297,7 @@ function temporaryDirectory(): string {
 async function createAccounts(env: Record<string, string>): Promise<Credentials[]> {
   const settings = loadSettings(env);
   const logger = createLogger('warn');
-  const database = createDatabase(settings.database);
+  const database = await createDatabase(settings.database);
   try {
     await migrateLatest(database.db);
     const services = createServices(settings, logger, database.db);

@@ -1,10 +1,10 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { staticAssets } from './http/assets.js';
-import { errorHandler, localeSelection, requestLogging, securityHeaders } from './http/middleware.js';
+import { errorHandler, localeSelection, machineHeaders, requestLogging, securityHeaders } from './http/middleware.js';
 import { renderPage, type PageChrome } from './http/render.js';
 import { interactionRoutes } from './oidc/interaction.routes.js';
-import { createProvider } from './oidc/provider.js';
+import { createProvider, machineEndpointPaths } from './oidc/provider.js';
 import { ProviderHost } from './oidc/provider-host.js';
 import { sharedSecret } from './security/app-secrets.js';
 import type { AppContext } from './services.js';
@@ -144,8 +144,28 @@ export async function createApp(context: AppContext): Promise<App> {
     production: settings.production,
   });
 
+  /*
+   * Two ways through the app, one decision. oidc-provider's machine endpoints (discovery, JWKS,
+   * token, revocation, userinfo, PAR: see machineEndpointPaths), asked by a client that does not
+   * prefer HTML, go straight to the provider after the request id and log line: they never render a
+   * page, so the page layers below (CSP and frame headers, locale, CSRF cookies, static assets, our
+   * routers) are pure cost there, about a third of a JWKS answer. Everything else takes the full
+   * stack, including a browser that opens /jwks or /me: oidc-provider answers such a client's error
+   * with an HTML page (renderError), which needs the locale and the security headers.
+   */
+  const machinePaths = machineEndpointPaths(providers.provider);
+  const isMachineRequest = (ctx: Koa.Context) => machinePaths.has(ctx.path) && ctx.accepts('json', 'html') !== 'html';
+  const headersForMachines = machineHeaders(settings.production);
+  const machineErrors = errorHandler(logger, chrome, { json: true });
+  const toProvider = providers.middleware();
+  // What the provider does not answer (a method it has no route for) ends as machineErrors' JSON 404.
+  const nothingAfter = async () => undefined;
+  const toMachineEndpoint = (ctx: Koa.Context) =>
+    headersForMachines(ctx, () => machineErrors(ctx, () => toProvider(ctx, nothingAfter)));
+
   koa
     .use(requestLogging(logger))
+    .use((ctx, next) => (isMachineRequest(ctx) ? toMachineEndpoint(ctx) : next()))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
     .use(browserCsrf(browserTokens, settings.production))

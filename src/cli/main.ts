@@ -50,7 +50,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
 };
 
 async function withDatabase<T>(settings: Settings, work: (database: Database) => Promise<T>): Promise<T> {
-  const database = createDatabase(settings.database);
+  const database = await createDatabase(settings.database);
   try {
     await migrateLatest(database.db);
     return await work(database);

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import type { Settings } from '../settings.js';
 
 export type Db = Knex;
@@ -44,11 +43,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(database: Settings['database']): Database {
+/**
+ * Opens the database the settings name. Async because the embedded database's driver (knex-pglite,
+ * which loads PGlite) is imported only here, when it is the one chosen: on PostgreSQL the process
+ * never loads PGlite's modules, let alone its WASM (about 5 MB of RSS for the modules alone).
+ */
+export async function createDatabase(database: Settings['database']): Promise<Database> {
   if (database.kind === 'postgres') {
     const db = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 10 } });
     return { db, close: () => db.destroy() };
   }
+  const { default: ClientPgLite } = await import('knex-pglite');
   const release = claimEmbeddedDirectory(database.dir);
   const db = knexFactory({
     client: ClientPgLite as unknown as typeof Knex.Client,

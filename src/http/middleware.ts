@@ -6,8 +6,17 @@ import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index
 import type { Logger } from '../logger.js';
 import { renderPage, type PageChrome } from './render.js';
 
-/** Request id and one log line per request. The query string is never logged: it may hold codes. */
+/**
+ * Request id and one log line per request. The query string is never logged: it may hold codes.
+ *
+ * The line's fields are fixed and hold no secret (the path has no query string; the id is checked
+ * against a pattern), so it is written through a child logger without the redaction paths: pino's
+ * redaction walks every wildcard path on every call, about 7 µs of a request at LOG_LEVEL=info
+ * (scratch measurement: 9.1 µs per line with redaction, 1.8 µs without). Every other log call keeps
+ * the redaction.
+ */
 export function requestLogging(logger: Logger) {
+  const requestLog = logger.child({}, { redact: [] });
   return async (ctx: Context, next: Next) => {
     const given = ctx.get('x-request-id');
     const requestId = /^[A-Za-z0-9-]{8,64}$/.test(given) ? given : crypto.randomUUID();
@@ -18,7 +27,7 @@ export function requestLogging(logger: Logger) {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
+      requestLog.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
     }
   };
 }
@@ -27,9 +36,11 @@ const wantsJson = (ctx: Context) => ctx.accepts('html', 'json') === 'json';
 
 /**
  * The one error handler: domain errors become a page (or JSON) with their status and message in the
- * user's language; anything else is a 500 with a request id, logged as the bug it is.
+ * user's language; anything else is a 500 with a request id, logged as the bug it is. With `json`
+ * (oidc-provider's machine endpoints, which have no page stack around them) the answer is always JSON.
  */
-export function errorHandler(logger: Logger, chrome: PageChrome) {
+export function errorHandler(logger: Logger, chrome: PageChrome, options: { json?: boolean } = {}) {
+  const answerJson = options.json ? () => true : wantsJson;
   return async (ctx: Context, next: Next) => {
     try {
       await next();
@@ -47,7 +58,7 @@ export function errorHandler(logger: Logger, chrome: PageChrome) {
         error = new DomainError('error.internal', 500, {}, { requestId: ctx.state.requestId });
       }
       const fields = Object.fromEntries(Object.entries(error.fields).map(([f, key]) => [f, t(key!, error.params)]));
-      if (wantsJson(ctx)) {
+      if (answerJson(ctx)) {
         ctx.status = error.status;
         ctx.body = { error: error.code, error_description: t(error.code, error.params), fields };
       } else {
@@ -75,6 +86,19 @@ export function securityHeaders(production: boolean) {
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     if (production) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+  };
+}
+
+/**
+ * The headers of oidc-provider's machine endpoints (JSON for relying parties, see app.ts): no page,
+ * so no CSP, frame or referrer rules; `nosniff` and HSTS concern every response. oidc-provider sets
+ * Cache-Control itself (no-store on the token, userinfo and revocation answers).
+ */
+export function machineHeaders(production: boolean) {
+  return (ctx: Context, next: Next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (production) ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    return next();
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Account } from '../accounts/account.types.js';
+import type { ClaimsAccount } from '../accounts/account.types.js';
 
 /** Claims per scope (SPEC §2). `sub` and `account_type` go with `openid`. */
 export const CLAIMS_BY_SCOPE = {
@@ -18,7 +18,7 @@ const epochSeconds = (date: Date | null) => (date ? Math.floor(date.getTime() / 
  * Every claim the account has; oidc-provider releases only those its scopes and the grant allow.
  * The phone number is E.164, as OIDC asks.
  */
-export function accountClaims(account: Account): Record<string, unknown> {
+export function accountClaims(account: ClaimsAccount): Record<string, unknown> {
   return {
     sub: account.id,
     account_type: account.kind,

@@ -104,7 +104,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     async findAccount(_ctx, sub) {
-      const account = await accounts.findById(sub);
+      const account = await accounts.findClaimsAccount(sub);
       if (!account || account.status === 'disabled') return undefined;
       return { accountId: account.id, claims: async () => ({ ...accountClaims(account), sub: account.id }) };
     },
@@ -170,4 +170,36 @@ export function createProvider(deps: ProviderDeps): Provider {
     logger.warn({ err: error, clientId: client.clientId }, 'back-channel logout failed');
   });
   return provider;
+}
+
+/**
+ * The paths of oidc-provider's machine endpoints, the ones relying parties and libraries call for
+ * JSON (never a page a person reads): read from the provider's own route table, so a feature
+ * switched on later (introspection, CIBA's /backchannel, ...) joins the list by itself; `pathFor`
+ * throws for a route the configuration did not register. The two discovery documents have fixed
+ * paths in oidc-provider. `mountPath: ''`: the provider is mounted at the root of our app.
+ * Page routes (/auth, /session/end, ...) are deliberately not here.
+ */
+export function machineEndpointPaths(provider: Provider): Set<string> {
+  const paths = new Set(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']);
+  const routes = [
+    'jwks',
+    'token',
+    'revocation',
+    'introspection',
+    'userinfo',
+    'pushed_authorization_request',
+    'backchannel_authentication',
+    'device_authorization',
+    'challenge',
+    'credential',
+  ];
+  for (const route of routes) {
+    try {
+      paths.add(provider.pathFor(route, { mountPath: '' }));
+    } catch {
+      // not enabled in our configuration
+    }
+  }
+  return paths;
 }

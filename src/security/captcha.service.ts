@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import svgCaptcha from 'svg-captcha';
+import type SvgCaptcha from 'svg-captcha';
 import type { Db } from '../db/database.js';
 
 export interface CaptchaChallenge {
@@ -9,6 +9,13 @@ export interface CaptchaChallenge {
 }
 
 const TTL_SECONDS = 5 * 60;
+
+/**
+ * svg-captcha (with opentype.js and its font) is loaded at the first captcha, not at start-up: the
+ * login page shows one only after failures, and it adds about 4 MB to the server's memory.
+ */
+let svgCaptchaModule: Promise<typeof SvgCaptcha> | undefined;
+const loadSvgCaptcha = () => (svgCaptchaModule ??= import('svg-captcha').then((module) => module.default));
 
 function answerHash(id: string, answer: string): string {
   return crypto.createHash('sha256').update(`${id}:${answer.trim().toLowerCase()}`).digest('hex');
@@ -26,6 +33,7 @@ export class CaptchaService {
   ) {}
 
   async create(purpose: string): Promise<CaptchaChallenge> {
+    const svgCaptcha = await loadSvgCaptcha();
     const { text, data } = svgCaptcha.create({
       size: 4,
       noise: 2,

@@ -77,7 +77,7 @@ describe('identity-authority settings', () => {
   });
 
   test('when the services are built, then the settings choose the adapter: http with its timeout, or the reference register', async () => {
-    const database = createDatabase({ kind: 'postgres', url: testDatabaseUrl() });
+    const database = await createDatabase({ kind: 'postgres', url: testDatabaseUrl() });
     try {
       const build = (env: Record<string, string>) =>
         createServices(loadSettings({ NODE_ENV: 'test', PII_KEY: TEST_PII_KEY, ...env }), createLogger('silent'), database.db, { metadata: [], relyingParties: new Map() });

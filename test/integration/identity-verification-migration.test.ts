@@ -19,7 +19,7 @@ describe('the identity-verification migration', () => {
     await admin.raw(`create database ${name}`);
     const url = new URL(testDatabaseUrl());
     url.pathname = `/${name}`;
-    database = createDatabase({ kind: 'postgres', url: url.toString() });
+    database = await createDatabase({ kind: 'postgres', url: url.toString() });
     await migrateLatest(database.db);
   });
   afterAll(async () => {

@@ -79,6 +79,26 @@ describe('refresh tokens with rotation', () => {
     expect(new Date(row!.expires_at).getTime()).toBeGreaterThan(Date.now());
     expect(await tokenError(rp.refresh(tokens.refresh_token!))).toBe('invalid_grant');
   });
+
+  test('when a refresh token is used, then the token and its grant are read in one statement, and a grant deleted since is not found', async () => {
+    const natural = await createNaturalAccount(app);
+    const tokens = await rp.signIn(new UserAgent(), credentials(natural), offline);
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    app.context.db.on('query', record);
+    try {
+      const refreshed = await rp.refresh(tokens.refresh_token!);
+      // Reads: the refresh token with its grant, the account. Writes: consume, new refresh token, access token.
+      expect(statements.filter((sql) => /^select/i.test(sql.trim()))).toHaveLength(2);
+      expect(statements).toHaveLength(5);
+
+      const { grant_id: grantId } = (await app.context.db('oidc_models').where({ kind: 'RefreshToken', id: refreshed.refresh_token }).first('grant_id'))!;
+      await app.context.db('oidc_models').where({ kind: 'Grant', id: grantId }).delete();
+      expect(await tokenError(rp.refresh(refreshed.refresh_token!))).toBe('invalid_grant');
+    } finally {
+      app.context.db.off('query', record);
+    }
+  });
 });
 
 describe('token lifetimes and client authentication', () => {

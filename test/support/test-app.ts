@@ -66,7 +66,7 @@ export async function startTestApp(
     server.close();
     throw error;
   }
-  const database = createDatabase(settings.database);
+  const database = await createDatabase(settings.database);
   await migrateLatest(database.db);
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
   const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients, {
