@@ -7,6 +7,9 @@ import type { Logger } from '../logger.js';
 import { ImageRefused, sanitizeImage, type CleanImage, type ImageMediaType } from './image-sanitizer.js';
 import type { StoredUpload, UploadPurpose, UploadRepository } from './upload.repository.js';
 
+
+/** The file names the form allows; the content is checked separately, by decoding it. */
+const ALLOWED_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 export type { StoredUpload, UploadPurpose };
 
 export interface UploadInput {
@@ -61,6 +64,11 @@ export class UploadService {
       throw new DomainError('upload.error.too_large', 413, { [field]: 'upload.error.too_large' }, { size: formatSize(this.maxBytes) });
     }
     if (bytes.length === 0) throw new DomainError('upload.error.required', 400, { [field]: 'upload.error.required' });
+    // Name and content must both say jpg/jpeg/png: a PNG named .pdf is refused like a PDF (SPEC §4).
+    if (input.filename !== undefined && !ALLOWED_EXTENSIONS.has(path.extname(input.filename).toLowerCase())) {
+      this.logger.info({ field, reason: 'extension', declaredExtension: path.extname(input.filename).toLowerCase().slice(0, 10), size: bytes.length }, 'upload refused');
+      throw new DomainError('upload.error.type', 415, { [field]: 'upload.error.type' });
+    }
     try {
       return await sanitizeImage(bytes);
     } catch (error) {

@@ -144,9 +144,17 @@ describe('manual verification uploads', () => {
     expect(await uploadsOf(applicant.account.id)).toEqual([]);
   });
 
-  test('when a PNG is named .pdf and sent as application/pdf, then it is accepted: the content decides, and PNG is allowed', async () => {
+  test('when a PNG is named .pdf, then it is refused with 415 like a PDF and nothing is stored: the name must say jpg/jpeg/png too', async () => {
     const applicant = await createApplicant(app);
     const response = await post(applicant.account.id, { front: await jpeg(), back: { ...(await png('scan.pdf')), type: 'application/pdf' } });
+    expect(response.status).toBe(415);
+    expect(response.json().fields).toEqual({ back: '只能上传 jpg、jpeg 或 png 格式的图片' });
+    expect(await uploadsOf(applicant.account.id)).toEqual([]);
+  });
+
+  test('when a PNG is named .jpg, then it is accepted and stored as the PNG it is', async () => {
+    const applicant = await createApplicant(app);
+    const response = await post(applicant.account.id, { front: await jpeg(), back: await png('photo.JPG') });
     expect(response.status).toBe(201);
     const back = (await uploadsOf(applicant.account.id)).find((u) => u.purpose === 'identity_document_back');
     expect(back.media_type).toBe('image/png');
