@@ -132,14 +132,12 @@ export async function createApp(context: AppContext): Promise<App> {
     production: settings.production,
   });
 
-  // Review console
-  const browserTokens = new CsrfTokens(csrfKey);
   const reviewConsole = consoleRoutes({
     operators: context.operators,
     sessions: context.operatorSessions,
     reviews: context.reviews,
     audit: context.audit,
-    csrf: browserTokens,
+    csrf: csrfTokens,
     chrome,
     production: settings.production,
   });
@@ -168,7 +166,6 @@ export async function createApp(context: AppContext): Promise<App> {
     .use((ctx, next) => (isMachineRequest(ctx) ? toMachineEndpoint(ctx) : next()))
     .use(securityHeaders(settings.production))
     .use(localeSelection(settings.production))
-    .use(browserCsrf(browserTokens, settings.production))
     .use(errorHandler(logger, chrome))
     .use(browserCsrf(csrfTokens, settings.production))
     .use(staticAssets())
