@@ -91,8 +91,8 @@ export function securityHeaders(production: boolean) {
 
 /**
  * The headers of oidc-provider's machine endpoints (JSON for relying parties, see app.ts): no page,
- * so no CSP, frame or referrer rules; `nosniff` and HSTS concern every response. oidc-provider sets
- * Cache-Control itself (no-store on the token, userinfo and revocation answers).
+ * so no CSP, frame or referrer rules; `nosniff` and HSTS concern every response. Cache-Control is
+ * left as oidc-provider sets it (no-store on the token, userinfo and PAR answers).
  */
 export function machineHeaders(production: boolean) {
   return (ctx: Context, next: Next) => {

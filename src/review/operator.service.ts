@@ -61,7 +61,7 @@ export class OperatorService {
     if (Object.keys(fields).length > 0) throw new ValidationError(fields);
 
     const id = crypto.randomUUID();
-    const totpSecret = newTotpSecret();
+    const totpSecret = await newTotpSecret();
     const passwordHash = await this.hasher.hash(input.password);
     const name = input.username.trim();
     if (await this.operators.usernameTaken(name)) throw new ValidationError({ username: 'operator.error.username_taken' });
@@ -74,7 +74,7 @@ export class OperatorService {
       details: { role: input.role },
     });
     const operator = (await this.operators.findById(id))!;
-    return { operator, totpSecret, otpauthUri: totpUri(name, totpSecret) };
+    return { operator, totpSecret, otpauthUri: await totpUri(name, totpSecret) };
   }
 
   /** Returns the signed-in operator, or throws (ValidationError for empty fields, DomainError otherwise). */

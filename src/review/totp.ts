@@ -1,4 +1,9 @@
-import { generateSecret, generateURI, verify } from 'otplib';
+/**
+ * otplib is loaded at its first use (an operator created, or signing in to the review console), not
+ * at start-up: few processes ever serve the console, and it adds about 2 MB to the server's memory.
+ */
+let otplib: Promise<typeof import('otplib')> | undefined;
+const loadOtplib = () => (otplib ??= import('otplib'));
 
 /** What authenticator apps list the entry under. */
 const ISSUER = '科技部统一身份认证审核控制台';
@@ -6,12 +11,14 @@ const ISSUER = '科技部统一身份认证审核控制台';
 const TOLERANCE_SECONDS = 30;
 
 /** A fresh 160-bit secret (RFC 4226's recommended length), base32 as authenticator apps take it. */
-export function newTotpSecret(): string {
+export async function newTotpSecret(): Promise<string> {
+  const { generateSecret } = await loadOtplib();
   return generateSecret({ length: 20 });
 }
 
 /** The otpauth:// URI an authenticator app imports (typed in, or shown as a QR code by any tool). */
-export function totpUri(username: string, secret: string): string {
+export async function totpUri(username: string, secret: string): Promise<string> {
+  const { generateURI } = await loadOtplib();
   return generateURI({ issuer: ISSUER, label: username, secret });
 }
 
@@ -22,6 +29,7 @@ export function totpUri(username: string, secret: string): string {
  */
 export async function verifyTotp(secret: string, code: string, now: Date): Promise<number | undefined> {
   if (!/^\d{6}$/.test(code)) return undefined;
+  const { verify } = await loadOtplib();
   const result = await verify({ secret, token: code, epoch: Math.floor(now.getTime() / 1000), epochTolerance: TOLERANCE_SECONDS });
   return result.valid && 'timeStep' in result ? result.timeStep : undefined;
 }
