@@ -1,4 +1,4 @@
-import type { MessageKey } from './i18n/index.js';
+import type { MessageKey, Translate } from './i18n/index.js';
 
 /**
  * A failure the user can act on: `code` is an i18n key, `status` the HTTP status, `fields` the
@@ -12,6 +12,11 @@ export class DomainError extends Error {
     readonly params: Record<string, string | number> = {},
   ) {
     super(code);
+  }
+
+  /** Each offending field's message in the user's language (with this error's parameters filled in). */
+  fieldMessages(t: Translate): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.fields).map(([field, key]) => [field, t(key!, this.params)]));
   }
 }
 

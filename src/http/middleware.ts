@@ -57,7 +57,7 @@ export function errorHandler(logger: Logger, chrome: PageChrome, options: { json
         logger.error({ err: caught, requestId: ctx.state.requestId }, 'unhandled error');
         error = new DomainError('error.internal', 500, {}, { requestId: ctx.state.requestId });
       }
-      const fields = Object.fromEntries(Object.entries(error.fields).map(([f, key]) => [f, t(key!, error.params)]));
+      const fields = error.fieldMessages(t);
       if (answerJson(ctx)) {
         ctx.status = error.status;
         ctx.body = { error: error.code, error_description: t(error.code, error.params), fields };

@@ -139,7 +139,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const t = ctx.state.t;
-      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      const errors = error.fieldMessages(t);
       const captchaRequired =
         error instanceof LoginRefused ? error.captchaRequired : await login.captchaRequiredFor(loginName);
       return renderLogin(

@@ -79,9 +79,6 @@ function verificationMessage(value: unknown) {
   return { key: VERIFICATION_OUTCOME_MESSAGES[outcome], success: outcome === 'verified' };
 }
 
-function fieldMessages(error: ValidationError, t: Translate): Record<string, string> {
-  return Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!)]));
-}
 
 /** 在线办事 → 我的信息: the signed-in user's own information, password and real-name status. */
 export function myInformationRoutes(deps: MyInformationDeps): Router {
@@ -131,7 +128,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 403 || error.status >= 500) throw error;
       const t = ctx.state.t as Translate;
-      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      const errors = error.fieldMessages(t);
       await render(ctx, { section: 'upload', errors: Object.keys(errors).length ? errors : { upload: t(error.code, error.params) } }, error.status);
     }
   });
@@ -157,7 +154,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       ctx.redirect('/portal/me?saved=profile');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      await render(ctx, { section: 'profile', values: input as Record<string, string>, errors: fieldMessages(error, ctx.state.t) }, 400);
+      await render(ctx, { section: 'profile', values: input as Record<string, string>, errors: error.fieldMessages(ctx.state.t) }, 400);
     }
   });
 
@@ -195,7 +192,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       ctx.redirect('/portal/me?saved=mobile');
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 403 || error.status >= 500) throw error;
-      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      const errors = error.fieldMessages(t);
       await render(ctx, { section: 'mobile', values, errors: Object.keys(errors).length ? errors : { mobile: t(error.code, error.params) } }, error.status);
     }
   });
@@ -214,7 +211,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
       ctx.redirect('/portal/me?saved=password');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      await render(ctx, { section: 'password', errors: fieldMessages(error, ctx.state.t) }, 400);
+      await render(ctx, { section: 'password', errors: error.fieldMessages(ctx.state.t) }, 400);
     }
   });
 

@@ -155,7 +155,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const t = ctx.state.t as Translate;
-      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      const errors = error.fieldMessages(t);
       renderSignIn(
         ctx,
         { username, errors, message: error instanceof ValidationError ? undefined : t(error.code, error.params) },
@@ -210,7 +210,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     } catch (error) {
       if (!(error instanceof DomainError) || error instanceof NotFoundError) throw error;
       const t = ctx.state.t as Translate;
-      const errors = Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, t(key!, error.params)]));
+      const errors = error.fieldMessages(t);
       const message = error instanceof ValidationError || Object.keys(errors).length ? undefined : t(error.code, error.params);
       renderCase(ctx, await reviews.caseForReview(ctx.params.id!, reviewer(ctx)), { reason, errors, message }, error.status);
     }
