@@ -1,6 +1,12 @@
 import type { zhCN } from './zh-CN.js';
+import { legalRegistrationEn } from './messages/legal-registration.en.js';
+import { legalVerificationEn } from './messages/legal-verification.en.js';
+import { authorizationsEn } from './messages/authorizations.en.js';
+import { accessEn } from './messages/access.en.js';
+import { serviceItemsEn } from './messages/service-items.en.js';
 
-export const en: Record<keyof typeof zhCN, string> = {
+
+const core = {
   'platform.name': 'MOST Government Service Platform',
   'platform.sso': 'Unified Identity',
   'platform.support': 'Technical support: {phone}',
@@ -375,4 +381,13 @@ export const en: Record<keyof typeof zhCN, string> = {
   "me.saved.mobile": "Your reserved mobile has been changed.",
   "me.error.mobile_same": "The new number is the one you have now",
   "register.error.confirm_mismatch": "The two passwords differ",
+} as const;
+
+export const en: Record<keyof typeof zhCN, string> = {
+  ...core,
+  ...legalRegistrationEn,
+  ...legalVerificationEn,
+  ...authorizationsEn,
+  ...accessEn,
+  ...serviceItemsEn,
 };

@@ -1,5 +1,11 @@
-/** zh-CN is the source language: every key starts here, and en.ts must have the same keys. */
-export const zhCN = {
+import { legalRegistrationZhCN } from './messages/legal-registration.zh-CN.js';
+import { legalVerificationZhCN } from './messages/legal-verification.zh-CN.js';
+import { authorizationsZhCN } from './messages/authorizations.zh-CN.js';
+import { accessZhCN } from './messages/access.zh-CN.js';
+import { serviceItemsZhCN } from './messages/service-items.zh-CN.js';
+
+/** zh-CN is the source language: every key starts here (or in messages/), and en.ts must have the same keys. */
+const core = {
   'platform.name': '科技部政务服务平台',
   'platform.sso': '统一身份认证',
   'platform.support': '技术支持电话：{phone}',
@@ -374,4 +380,14 @@ export const zhCN = {
   "me.saved.mobile": "预留手机号已更换。",
   "me.error.mobile_same": "新手机号码与当前预留手机号相同",
   "register.error.confirm_mismatch": "两次输入的密码不一致",
+} as const;
+
+/** Feature areas keep their messages in messages/<area>.<locale>.ts. */
+export const zhCN = {
+  ...core,
+  ...legalRegistrationZhCN,
+  ...legalVerificationZhCN,
+  ...authorizationsZhCN,
+  ...accessZhCN,
+  ...serviceItemsZhCN,
 } as const;

@@ -1,0 +1,3 @@
+/** 授权代办人 (zh-CN, the source). */
+export const authorizationsZhCN = {
+} as const;

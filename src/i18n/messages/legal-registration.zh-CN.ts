@@ -1,0 +1,3 @@
+/** 单位用户（法人）注册 (zh-CN, the source). */
+export const legalRegistrationZhCN = {
+} as const;

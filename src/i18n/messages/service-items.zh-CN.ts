@@ -1,0 +1,3 @@
+/** 服务事项 (zh-CN, the source). */
+export const serviceItemsZhCN = {
+} as const;
