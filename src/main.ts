@@ -8,6 +8,7 @@ import { ClientsFileError } from './oidc/clients.js';
 import { purgeExpiredOidcModels } from './oidc/knex-adapter.js';
 import { loadSettings, SettingsError } from './settings.js';
 import { loadReferenceRegister } from './verification/reference-register.file.js';
+import { loadEnterpriseRegister } from './verification/enterprise-register.file.js';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   const context = createServices(settings, logger, database.db);
   const registered = await loadReferenceRegister(settings, context.referenceRegister);
   if (registered) logger.info({ people: registered }, 'reference register loaded');
+  const units = await loadEnterpriseRegister(settings, context.referenceEntities);
+  if (units) logger.info({ units }, 'enterprise reference register loaded');
   const { koa, providers } = await createApp(context);
   const server = http.createServer(koa.callback());
   server.keepAliveTimeout = 65_000;

@@ -24,6 +24,12 @@ import { ReferenceRegisterIdentityAuthority } from './verification/reference-reg
 import { ReferenceRegisterRepository } from './verification/reference-register.repository.js';
 import { VerificationRepository } from './verification/verification.repository.js';
 import { VerificationService } from './verification/verification.service.js';
+import { EntityAuthorizationRepository } from './authorization/entity-authorization.repository.js';
+import type { EnterpriseRegistry } from './verification/enterprise-registry.js';
+import { EntityClaimRepository } from './verification/entity-claim.repository.js';
+import { EntityVerificationService } from './verification/entity-verification.service.js';
+import { ReferenceEntityRepository } from './verification/reference-entity.repository.js';
+import { ReferenceRegisterEnterpriseRegistry } from './verification/reference-register.enterprise-registry.js';
 import { SmsCodeRepository } from './notify/sms-code.repository.js';
 import { SmsCodeService } from './notify/sms-code.service.js';
 import { createSmsSender } from './notify/sms-sender.factory.js';
@@ -55,6 +61,10 @@ export interface AppContext {
   referenceRegister: ReferenceRegisterRepository;
   identityAuthority: IdentityAuthority;
   verification: VerificationService;
+  referenceEntities: ReferenceEntityRepository;
+  enterpriseRegistry: EnterpriseRegistry;
+  entityVerification: EntityVerificationService;
+  authorizations: EntityAuthorizationRepository;
   clock: Clock;
   profiles: ProfileService;
   portalSessions: PortalSessionRepository;
@@ -71,6 +81,7 @@ export interface AppContext {
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
 export interface ServiceOverrides {
   identityAuthority?: IdentityAuthority;
+  enterpriseRegistry?: EnterpriseRegistry;
   clock?: Clock;
 }
 
@@ -89,6 +100,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     (settings.identityAuthority.kind === 'http'
       ? new HttpIdentityAuthority(settings.identityAuthority)
       : new ReferenceRegisterIdentityAuthority(referenceRegister));
+  const referenceEntities = new ReferenceEntityRepository(db);
+  const enterpriseRegistry = overrides.enterpriseRegistry ?? enterpriseRegistryFor(settings, referenceEntities);
   const smsOutbox = new SmsOutboxRepository(db, crypt);
   const smsSender = createSmsSender(settings.sms, smsOutbox, logger);
   const accountService = new AccountService(db, accounts, hasher, audit);
@@ -112,6 +125,10 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     referenceRegister,
     identityAuthority,
     verification,
+    referenceEntities,
+    enterpriseRegistry,
+    entityVerification: new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock),
+    authorizations: new EntityAuthorizationRepository(db),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
     portalSessions: new PortalSessionRepository(db, crypt),
@@ -133,4 +150,10 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     ),
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
   };
+}
+
+function enterpriseRegistryFor(settings: Settings, register: ReferenceEntityRepository): EnterpriseRegistry {
+  if (settings.enterpriseRegistry.kind === 'reference') return new ReferenceRegisterEnterpriseRegistry(register);
+  // The HTTP adapter is not written yet: refuse to start rather than verify nobody.
+  throw new Error('ENTERPRISE_REGISTRY=http: not implemented yet');
 }

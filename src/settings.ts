@@ -55,6 +55,11 @@ const envSchema = z.object({
   IDENTITY_AUTHORITY_TOKEN: z.string().optional(),
   IDENTITY_AUTHORITY_TIMEOUT_MS: integer(100, 60_000).default(5000),
   REFERENCE_REGISTER_FILE: z.string().min(1).default('config/reference-register.json'),
+  ENTERPRISE_REGISTRY: z.enum(['reference', 'http'], { error: 'must be reference or http' }).optional(),
+  ENTERPRISE_REGISTRY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ENTERPRISE_REGISTRY_TOKEN: z.string().optional(),
+  ENTERPRISE_REGISTRY_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  ENTERPRISE_REGISTER_FILE: z.string().min(1).default('config/enterprise-register.json'),
 
   // SMS codes
   SMS_ADAPTER: z.enum(['outbox', 'http', 'tencent'], { error: 'must be outbox, http or tencent' }).optional(),
@@ -90,6 +95,8 @@ const SECRET_SETTINGS = new Set([
   'CAPTCHA_TEST_ANSWER',
   'IDENTITY_AUTHORITY_URL',
   'IDENTITY_AUTHORITY_TOKEN',
+  'ENTERPRISE_REGISTRY_URL',
+  'ENTERPRISE_REGISTRY_TOKEN',
   'SMS_HTTP_TOKEN',
   'SMS_TENCENT_SECRET_ID',
   'SMS_TENCENT_SECRET_KEY',
@@ -141,6 +148,7 @@ function buildSettings(env: z.infer<typeof envSchema>) {
     captchaTestAnswer: env.CAPTCHA_TEST_ANSWER,
     hashConcurrency: env.HASH_CONCURRENCY,
     identityAuthority: identityAuthoritySettings(env),
+    enterpriseRegistry: enterpriseRegistrySettings(env),
     sms: {
       gateway: smsGateway(env, production),
       timeoutMs: env.SMS_TIMEOUT_MS,
@@ -245,6 +253,24 @@ function identityAuthoritySettings(env: z.infer<typeof envSchema>) {
   return { kind, url, token, timeoutMs: env.IDENTITY_AUTHORITY_TIMEOUT_MS } as const;
 }
 
+/** Who answers legal-entity checks (unit name + USCC + legal representative); as identityAuthoritySettings. */
+function enterpriseRegistrySettings(env: z.infer<typeof envSchema>) {
+  const production = env.NODE_ENV === 'production';
+  const kind = env.ENTERPRISE_REGISTRY ?? (production ? undefined : 'reference');
+  if (kind === undefined) {
+    throw new SettingsError('ENTERPRISE_REGISTRY: required when NODE_ENV=production (http for a real registry, reference for the local register)');
+  }
+  if (kind === 'reference') return { kind, registerFile: path.resolve(projectRoot, env.ENTERPRISE_REGISTER_FILE) } as const;
+  const url = env.ENTERPRISE_REGISTRY_URL;
+  if (!url) throw new SettingsError('ENTERPRISE_REGISTRY_URL: required when ENTERPRISE_REGISTRY=http');
+  if (production && !url.startsWith('https://')) {
+    throw new SettingsError('ENTERPRISE_REGISTRY_URL: must be an https:// URL when NODE_ENV=production');
+  }
+  const token = env.ENTERPRISE_REGISTRY_TOKEN;
+  if (!token) throw new SettingsError('ENTERPRISE_REGISTRY_TOKEN: required when ENTERPRISE_REGISTRY=http');
+  return { kind, url, token, timeoutMs: env.ENTERPRISE_REGISTRY_TIMEOUT_MS } as const;
+}
+
 /** Reads settings from the environment; throws SettingsError naming the first bad variable. */
 export function loadSettings(source: NodeJS.ProcessEnv = process.env): Settings {
   // Empty strings are how shells and compose files say "unset".
@@ -280,6 +306,9 @@ export function loadSettings(source: NodeJS.ProcessEnv = process.env): Settings 
   }
   if (settings.identityAuthority.kind === 'reference' && !fs.existsSync(settings.identityAuthority.registerFile)) {
     throw new SettingsError(`REFERENCE_REGISTER_FILE: no such file ${settings.identityAuthority.registerFile}`);
+  }
+  if (settings.enterpriseRegistry.kind === 'reference' && !fs.existsSync(settings.enterpriseRegistry.registerFile)) {
+    throw new SettingsError(`ENTERPRISE_REGISTER_FILE: no such file ${settings.enterpriseRegistry.registerFile}`);
   }
   return settings;
 }

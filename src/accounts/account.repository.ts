@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
-import { maskDocumentNumber, type PiiCrypto } from '../security/pii-crypto.js';
-import type { Account, AccountKind, ClaimsAccount, Credentials, LegalProfile, NaturalProfile } from './account.types.js';
+import { maskDocumentNumber, maskMobile, type PiiCrypto } from '../security/pii-crypto.js';
+import type { Account, AccountKind, ClaimsAccount, Credentials, LegalProfile, MaskedPersonBlock, NaturalProfile, PersonBlock } from './account.types.js';
+import { orgNameKey } from './org-name.js';
 import type { DocumentType, IdentityType } from './identity-documents.js';
 import { loginNameKey } from './login-name.js';
 import type { NaturalProfileChanges } from './natural-profile.rules.js';
@@ -24,7 +25,20 @@ export interface NaturalProfileRow {
   documentNumber?: string;
 }
 
-export type LegalProfileRow = Omit<LegalProfile, never>;
+export type LegalProfileRow = Omit<LegalProfile, 'legalRepresentative' | 'mainAgent'> & {
+  legalRepresentative: PersonBlock | null;
+  mainAgent: PersonBlock | null;
+};
+
+/** A unit's identity as verification reads it: the representative in clear. */
+export interface LegalIdentity {
+  accountId: string;
+  realNameStatus: Account['realNameStatus'];
+  orgName: string;
+  registrationRegion: LegalProfile['registrationRegion'];
+  uscc: string | null;
+  legalRepresentative: PersonBlock | null;
+}
 
 const toDate = (value: unknown): Date | null => (value ? new Date(value as string) : null);
 const toDay = (value: unknown): string | null =>
@@ -64,15 +78,69 @@ export class AccountRepository {
       });
     }
     if (profile.legal) {
-      await trx('legal_profiles').insert({
-        account_id: account.id,
-        org_name: profile.legal.orgName,
-        registration_region: profile.legal.registrationRegion,
-        org_type: profile.legal.orgType,
-        uscc: profile.legal.uscc,
-        registration_number: profile.legal.registrationNumber,
-      });
+      await trx('legal_profiles').insert({ account_id: account.id, ...this.legalColumns(profile.legal) });
     }
+  }
+
+  /** Writes a unit's profile (修改法人信息); the caller decides what may change. */
+  async updateLegalProfile(id: string, legal: LegalProfileRow, trx: Db = this.db): Promise<void> {
+    await trx('legal_profiles').where({ account_id: id }).update(this.legalColumns(legal));
+    await trx('accounts').where({ id }).update({ updated_at: trx.fn.now() });
+  }
+
+  private legalColumns(legal: LegalProfileRow) {
+    const encryptBlock = (block: PersonBlock | null) => (block ? this.crypt.encrypt(JSON.stringify(block)) : null);
+    return {
+      org_name: legal.orgName,
+      org_name_key: orgNameKey(legal.orgName),
+      registration_region: legal.registrationRegion,
+      org_type: legal.orgType,
+      uscc: legal.uscc,
+      registration_number: legal.registrationNumber,
+      legal_representative_encrypted: encryptBlock(legal.legalRepresentative),
+      main_agent_encrypted: encryptBlock(legal.mainAgent),
+    };
+  }
+
+  private decryptBlock(value: unknown): PersonBlock | null {
+    return typeof value === 'string' && value ? (JSON.parse(this.crypt.decrypt(value)) as PersonBlock) : null;
+  }
+
+  private maskBlock(block: PersonBlock | null): MaskedPersonBlock | null {
+    if (!block) return null;
+    const { documentNumber, mobile, ...rest } = block;
+    return { ...rest, documentNumberMasked: maskDocumentNumber(documentNumber), mobileMasked: maskMobile(mobile) };
+  }
+
+  /** Whether a legal account already goes by this unit name (compared by orgNameKey). */
+  async orgNameRegistered(orgName: string, trx: Db = this.db): Promise<boolean> {
+    return Boolean(await trx('legal_profiles').where('org_name_key', orgNameKey(orgName)).first('account_id'));
+  }
+
+  /** The unit's identity for verification; `lock` holds the account row until the transaction ends. */
+  async findLegalIdentity(accountId: string, trx: Db = this.db, lock = false): Promise<LegalIdentity | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(accountId)) return undefined;
+    const query = trx('accounts as a')
+      .join('legal_profiles as l', 'l.account_id', 'a.id')
+      .where('a.id', accountId)
+      .first('a.real_name_status', 'l.org_name', 'l.registration_region', 'l.uscc', 'l.legal_representative_encrypted');
+    if (lock) query.forUpdate('a');
+    const row = await query;
+    if (!row) return undefined;
+    return {
+      accountId,
+      realNameStatus: row.real_name_status,
+      orgName: row.org_name,
+      registrationRegion: row.registration_region,
+      uscc: row.uscc ?? null,
+      legalRepresentative: this.decryptBlock(row.legal_representative_encrypted),
+    };
+  }
+
+  /** The unit's two person blocks in clear, for a rule that needs them (e.g. change detection). */
+  async legalPersonBlocks(accountId: string): Promise<{ legalRepresentative: PersonBlock | null; mainAgent: PersonBlock | null }> {
+    const row = await this.db('legal_profiles').where({ account_id: accountId }).first('legal_representative_encrypted', 'main_agent_encrypted');
+    return { legalRepresentative: this.decryptBlock(row?.legal_representative_encrypted), mainAgent: this.decryptBlock(row?.main_agent_encrypted) };
   }
 
   async loginNameTaken(loginName: string, trx: Db = this.db): Promise<boolean> {
@@ -98,6 +166,7 @@ export class AccountRepository {
         'n.name', 'n.gender', 'n.ethnicity', 'n.position', 'n.birth_date', 'n.landline', 'n.identity_type',
         'n.document_type', 'n.document_number_encrypted', 'n.document_valid_until', 'n.document_long_term', 'n.address',
         'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
+        'l.legal_representative_encrypted', 'l.main_agent_encrypted',
       );
     return row ? this.toAccount(row) : undefined;
   }
@@ -117,7 +186,8 @@ export class AccountRepository {
     const { rows } = (await this.db
       .raw(
         `select a.id, a.kind, a.login_name, a.status, a.mobile_encrypted, a.mobile_verified_at, a.email, a.email_verified_at,
-           a.real_name_status, a.real_name_verified_at, n.name, l.org_name, l.registration_region, l.org_type, l.uscc
+           a.real_name_status, a.real_name_verified_at, n.name, l.org_name, l.registration_region, l.org_type, l.uscc,
+           l.registration_number
          from accounts a
          left join natural_profiles n on n.account_id = a.id
          left join legal_profiles l on l.account_id = a.id
@@ -146,6 +216,7 @@ export class AccountRepository {
               registrationRegion: row.registration_region as LegalProfile['registrationRegion'],
               orgType: row.org_type as LegalProfile['orgType'],
               uscc: row.uscc as string | null,
+              registrationNumber: row.registration_number as string | null,
             }
           : null,
     };
@@ -239,6 +310,8 @@ export class AccountRepository {
             orgType: row.org_type as LegalProfile['orgType'],
             uscc: row.uscc as string | null,
             registrationNumber: row.registration_number as string | null,
+            legalRepresentative: this.maskBlock(this.decryptBlock(row.legal_representative_encrypted)),
+            mainAgent: this.maskBlock(this.decryptBlock(row.main_agent_encrypted)),
           }
         : null;
     return {

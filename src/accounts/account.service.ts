@@ -5,7 +5,7 @@ import { DomainError, ValidationError } from '../errors.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { PasswordHasher } from '../security/password-hasher.js';
 import type { AccountRepository } from './account.repository.js';
-import type { Account, AccountKind, OrgType, RegistrationRegion } from './account.types.js';
+import type { Account, AccountKind, OrgType, PersonBlock, RegistrationRegion } from './account.types.js';
 import {
   DOCUMENT_TYPES_BY_IDENTITY,
   normalizeMobile,
@@ -17,6 +17,7 @@ import {
 } from './identity-documents.js';
 import { validateLoginName } from './login-name.js';
 import { checkPassword } from './password-policy.js';
+import { checkPersonBlock, prefixFields, type PersonBlockInput } from './person-block.rules.js';
 
 export interface NewAccount {
   kind: AccountKind;
@@ -35,6 +36,9 @@ export interface NewAccount {
   registrationRegion?: RegistrationRegion;
   orgType?: OrgType;
   registrationNumber?: string;
+  legalRepresentative?: PersonBlockInput;
+  /** Its mobile should be the account's reserved mobile (registration makes it so). */
+  mainAgent?: PersonBlockInput;
   /** Marks the account real-name verified (operators' demos and tests). */
   realNameVerified?: boolean;
   mobileVerified?: boolean;
@@ -49,7 +53,16 @@ export interface Actor {
 
 type Fields = Partial<Record<string, MessageKey>>;
 
-function validate(input: NewAccount): { fields: Fields; mobile: string; documentNumber?: string; uscc?: string } {
+interface Validated {
+  fields: Fields;
+  mobile: string;
+  documentNumber?: string;
+  uscc?: string;
+  legalRepresentative?: PersonBlock;
+  mainAgent?: PersonBlock;
+}
+
+function validate(input: NewAccount, today: Date): Validated {
   const fields: Fields = {};
   const loginName = validateLoginName(input.loginName ?? '');
   if (!loginName.ok) fields.loginName = `account.error.login_name_${loginName.reason}`;
@@ -61,6 +74,7 @@ function validate(input: NewAccount): { fields: Fields; mobile: string; document
 
   let documentNumber: string | undefined;
   let uscc: string | undefined;
+  const blocks: Pick<Validated, 'legalRepresentative' | 'mainAgent'> = {};
   if (input.kind === 'natural') {
     if (!input.name?.trim()) fields.name = 'account.error.name_required';
     if (input.documentNumber) {
@@ -76,6 +90,7 @@ function validate(input: NewAccount): { fields: Fields; mobile: string; document
     }
   } else {
     if (!input.orgName?.trim()) fields.orgName = 'account.error.org_name_required';
+    else if ([...input.orgName.trim()].length > 100) fields.orgName = 'account.error.org_name_too_long';
     const region = input.registrationRegion ?? 'domestic';
     if (region === 'domestic') {
       const checked = validateUscc(input.uscc ?? '');
@@ -84,8 +99,14 @@ function validate(input: NewAccount): { fields: Fields; mobile: string; document
     } else if (!input.registrationNumber?.trim()) {
       fields.registrationNumber = 'account.error.registration_number_required';
     }
+    for (const [key, prefix] of [['legalRepresentative', 'rep'], ['mainAgent', 'agent']] as const) {
+      if (!input[key]) continue;
+      const checked = checkPersonBlock(input[key], today);
+      if (checked.ok) blocks[key] = checked.block;
+      else Object.assign(fields, prefixFields(prefix, checked.fields));
+    }
   }
-  return { fields, mobile, documentNumber, uscc };
+  return { fields, mobile, documentNumber, uscc, ...blocks };
 }
 
 /** Account rules that span repositories: validation, hashing, creation with its audit event. */
@@ -98,7 +119,7 @@ export class AccountService {
   ) {}
 
   async create(input: NewAccount, actor: Actor): Promise<Account> {
-    const { fields, mobile, documentNumber, uscc } = validate(input);
+    const { fields, mobile, documentNumber, uscc, legalRepresentative, mainAgent } = validate(input, new Date());
     if (Object.keys(fields).length > 0) throw new ValidationError(fields);
 
     const passwordHash = await this.hasher.hash(input.password);
@@ -136,6 +157,8 @@ export class AccountService {
                 orgType: input.orgType ?? 'enterprise',
                 uscc: uscc ?? null,
                 registrationNumber: input.registrationNumber?.trim() || null,
+                legalRepresentative: legalRepresentative ?? null,
+                mainAgent: mainAgent ?? null,
               },
             },
         trx,

@@ -22,12 +22,37 @@ export interface NaturalProfile {
   address: string | null;
 }
 
+/**
+ * A person named in a unit's profile: its legal representative (法定代表人) or main agent (主代办人).
+ * The document number and mobile are clear here; they are stored encrypted.
+ */
+export interface PersonBlock {
+  name: string;
+  mobile: string;
+  identityType: IdentityType;
+  documentType: DocumentType;
+  /** Normalised (validateDocumentNumber's form). */
+  documentNumber: string;
+  documentValidUntil: string | null;
+  documentLongTerm: boolean;
+}
+
+/** A person block as shown on a page: document number and mobile masked. */
+export type MaskedPersonBlock = Omit<PersonBlock, 'documentNumber' | 'mobile'> & {
+  documentNumberMasked: string;
+  mobileMasked: string;
+};
+
 export interface LegalProfile {
   orgName: string;
   registrationRegion: RegistrationRegion;
   orgType: OrgType;
+  /** Domestic units; HMT and foreign units have a registrationNumber instead. */
   uscc: string | null;
   registrationNumber: string | null;
+  legalRepresentative: MaskedPersonBlock | null;
+  /** The main agent's mobile is the account's reserved mobile. */
+  mainAgent: MaskedPersonBlock | null;
 }
 
 export interface Account {
@@ -53,7 +78,7 @@ export type ClaimsAccount = Pick<
   'id' | 'kind' | 'loginName' | 'status' | 'mobile' | 'mobileVerified' | 'email' | 'emailVerified' | 'realNameStatus' | 'realNameVerifiedAt'
 > & {
   natural: Pick<NaturalProfile, 'name'> | null;
-  legal: Pick<LegalProfile, 'orgName' | 'registrationRegion' | 'orgType' | 'uscc'> | null;
+  legal: Pick<LegalProfile, 'orgName' | 'registrationRegion' | 'orgType' | 'uscc' | 'registrationNumber'> | null;
 };
 
 /** What login needs: no profile, but the password hash. */

@@ -9,6 +9,7 @@ import { createLogger } from '../logger.js';
 import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
 import { loadSettings, SettingsError, type Settings } from '../settings.js';
 import { loadReferenceRegister } from '../verification/reference-register.file.js';
+import { loadEnterpriseRegister } from '../verification/enterprise-register.file.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -177,6 +178,8 @@ async function run(argv: string[]): Promise<void> {
         const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
         const registered = await loadReferenceRegister(settings, services.referenceRegister);
         if (registered) console.log(`reference register: ${registered} people`);
+        const units = await loadEnterpriseRegister(settings, services.referenceEntities);
+        if (units) console.log(`enterprise reference register: ${units} units`);
       }).then(() => console.log('database is up to date'));
       return;
     case 'keys rotate':

@@ -22,6 +22,7 @@ const production = {
   NODE_ENV: 'production',
   ISSUER: 'https://id.example.gov.cn',
   PII_KEY: TEST_PII_KEY,
+  ENTERPRISE_REGISTRY: 'reference',
   SMS_ADAPTER: 'http',
   SMS_HTTP_URL: 'https://sms.example.gov.cn/send',
   SMS_HTTP_TOKEN: 'sms-gateway-token-0123456789',

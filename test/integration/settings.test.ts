@@ -17,6 +17,7 @@ const production = {
   ISSUER: 'https://id.example.gov.cn',
   PII_KEY: TEST_PII_KEY,
   IDENTITY_AUTHORITY: 'reference',
+  ENTERPRISE_REGISTRY: 'reference',
   // Production needs a real SMS gateway (see sms-settings.test.ts).
   SMS_ADAPTER: 'http',
   SMS_HTTP_URL: 'https://sms.example.gov.cn/send',

@@ -257,6 +257,7 @@ describe('SMS code endpoint with a gateway', () => {
         SMS_HTTP_URL: 'https://sms.example.gov.cn/send',
         SMS_HTTP_TOKEN: 'gateway-token-0123456789',
         IDENTITY_AUTHORITY: 'reference',
+        ENTERPRISE_REGISTRY: 'reference',
       },
     });
     // Production cookies are https-only: the request comes through a TLS-terminating proxy.

@@ -12,7 +12,7 @@ function settingsError(env: Record<string, string>): SettingsError {
 }
 
 // Everything else production requires is set, so each test meets only the SMS rule it is about.
-const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY, IDENTITY_AUTHORITY: 'reference' };
+const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY, IDENTITY_AUTHORITY: 'reference', ENTERPRISE_REGISTRY: 'reference' };
 const http = { SMS_ADAPTER: 'http', SMS_HTTP_URL: 'https://sms.example.gov.cn/send', SMS_HTTP_TOKEN: 'sms-gateway-token-0123456789' };
 const tencent = {
   SMS_ADAPTER: 'tencent',

@@ -12,7 +12,9 @@ import type { ProviderHost } from '../../src/oidc/provider-host.js';
 import type { DestinationStream } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import type { IdentityAuthority } from '../../src/verification/identity-authority.js';
+import type { EnterpriseRegistry } from '../../src/verification/enterprise-registry.js';
 import { loadReferenceRegister } from '../../src/verification/reference-register.file.js';
+import { loadEnterpriseRegister } from '../../src/verification/enterprise-register.file.js';
 
 export interface TestApp {
   url: string;
@@ -45,6 +47,7 @@ export async function startTestApp(
     clients?: unknown[];
     logDestination?: DestinationStream;
     identityAuthority?: IdentityAuthority;
+    enterpriseRegistry?: EnterpriseRegistry;
     clock?: Clock;
   } = {},
 ): Promise<TestApp> {
@@ -71,9 +74,11 @@ export async function startTestApp(
   const clients = options.clients ? parseClients(options.clients, process.env, false) : undefined;
   const context = createServices(settings, createLogger(settings.logLevel, options.logDestination), database.db, clients, {
     identityAuthority: options.identityAuthority,
+    enterpriseRegistry: options.enterpriseRegistry,
     clock: options.clock,
   });
   await loadReferenceRegister(settings, context.referenceRegister);
+  await loadEnterpriseRegister(settings, context.referenceEntities);
   const { koa, providers } = await createApp(context);
   server.on('request', koa.callback());
   return {
