@@ -13,6 +13,7 @@ import { browserCsrf } from './security/browser-csrf.js';
 import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
 import { registerPortalClient } from './portal/portal-client.js';
+import { serviceItemsRoutes } from './portal/service-items.routes.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
 import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
 import { smsRoutes } from './notify/sms.routes.js';
@@ -88,6 +89,7 @@ export async function createApp(context: AppContext): Promise<App> {
   });
 
   pages.get('/help', (ctx) => renderPage(ctx, chrome, 'help'));
+  const serviceItems = serviceItemsRoutes({ chrome, relyingParties: clients.relyingParties, portalClientId: portal.clientId });
 
   const interactions = interactionRoutes({
     providers,
@@ -171,6 +173,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(staticAssets())
     .use(health.routes())
     .use(pages.routes())
+    .use(serviceItems.routes())
     .use(portalAuth.routes())
     .use(myInformation.routes())
     .use(registration.routes())

@@ -65,4 +65,19 @@ describe('the portal in a real browser', () => {
     expect(await page.getByLabel('证件号码').count()).toBe(0);
     await screenshot(page, 'my-information-verified.png');
   });
+
+  test('when a visitor follows 服务事项 → 按用户 → 自然人 from the home page, then the systems show with their 办理入口, also on a phone', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/`);
+    await page.getByRole('link', { name: '自然人', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: '服务事项' }).waitFor();
+    expect(await page.getByRole('link', { name: '自然人', exact: true }).getAttribute('aria-current')).toBe('page');
+    const entries = page.getByRole('link', { name: /^办理入口/ });
+    expect(await entries.count()).toBeGreaterThan(0);
+    expect(await page.getByText('需经单位授权代办').first().isVisible()).toBe(true);
+    await screenshot(page, 'service-items.png');
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(Number(await page.evaluate('document.scrollingElement.scrollWidth'))).toBeLessThanOrEqual(375);
+    await screenshot(page, 'service-items-phone.png');
+  });
 });
