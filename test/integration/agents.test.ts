@@ -12,6 +12,7 @@ import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, type C
 import { uniqueName } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { TestClock } from '../support/test-clock.js';
+import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -547,5 +548,47 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       expect(page.body).toContain('All business systems (including systems added later)');
       expect(page.body).toContain(`Test system ${rp.clientId}`);
     });
+  });
+});
+
+describe('授权代办 when the SMS gateway is down', () => {
+  let app: TestApp;
+  const gateway = new FakeGateway();
+
+  beforeAll(async () => {
+    await gateway.listen();
+    gateway.answer = answers.json(500, {});
+    app = await startTestApp({
+      env: { TRUST_PROXY: 'true', CAPTCHA_TEST_ANSWER: CAPTCHA_ANSWER, SMS_ADAPTER: 'http', SMS_HTTP_URL: gateway.url, SMS_HTTP_TOKEN: 'gateway-token-0123456789', SMS_TIMEOUT_MS: '500' },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await gateway.close();
+  });
+
+  test('when the code cannot be sent, then 503 on the form itself, with what was typed kept and "try later" under the code', async () => {
+    const entity = await createLegalAccount(app, { realNameVerified: true });
+    const person = await createNaturalAccount(app, { name: uniqueName() });
+    const agent = new UserAgent({ 'x-forwarded-for': uniqueIp() });
+    const login = await agent.follow(`${app.url}/portal/login?login_type=legal`);
+    await agent.submit(`${login.url.split('?')[0]}/login`, { csrf: hiddenInput(login.body, 'csrf')!, ...credentials(entity) });
+    const page = await agent.request(`${app.url}${AGENTS}`);
+    const response = await agent.request(`${app.url}${AGENTS}`, {
+      form: {
+        csrf: hiddenInput(page.body, 'csrf')!,
+        captchaId: hiddenInput(page.body, 'captchaId')!,
+        captcha: CAPTCHA_ANSWER,
+        loginName: person.loginName,
+        name: person.account.natural!.name,
+        scope: 'all',
+        action: 'send_code',
+      },
+    });
+    expect(response.status).toBe(503);
+    expect(fieldError(response.body, 'smsCode')).toBe('短信发送服务暂时不可用，请稍后再试');
+    expect(inputValue(response.body, 'loginName')).toBe(person.loginName);
+    expect(response.body).toMatch(/value="all" checked/);
+    expect(gateway.requests).toHaveLength(1);
   });
 });
