@@ -18,6 +18,7 @@ import { registrationRoutes } from './flows/registration/registration.routes.js'
 import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
 import { smsRoutes } from './notify/sms.routes.js';
 import { consoleRoutes } from './review/console.routes.js';
+import { agentsRoutes } from './authorization/agents.routes.js';
 
 export interface App {
   koa: Koa;
@@ -124,6 +125,13 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
     portalSessionMiddleware: withPortalSession,
   });
+  const agents = agentsRoutes({
+    authorizations: context.authorizationService,
+    captchas: context.captchas,
+    csrf: csrfTokens,
+    chrome,
+    portalSessionMiddleware: withPortalSession,
+  });
   const sms = smsRoutes({
     smsCodes: context.smsCodes,
     outbox: context.smsOutbox,
@@ -176,6 +184,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(serviceItems.routes())
     .use(portalAuth.routes())
     .use(myInformation.routes())
+    .use(agents.routes())
     .use(registration.routes())
     .use(naturalRegistration.routes())
     .use(interactions.routes())

@@ -25,6 +25,7 @@ import { ReferenceRegisterRepository } from './verification/reference-register.r
 import { VerificationRepository } from './verification/verification.repository.js';
 import { VerificationService } from './verification/verification.service.js';
 import { EntityAuthorizationRepository } from './authorization/entity-authorization.repository.js';
+import { EntityAuthorizationService } from './authorization/entity-authorization.service.js';
 import type { EnterpriseRegistry } from './verification/enterprise-registry.js';
 import { EntityClaimRepository } from './verification/entity-claim.repository.js';
 import { EntityVerificationService } from './verification/entity-verification.service.js';
@@ -65,6 +66,7 @@ export interface AppContext {
   enterpriseRegistry: EnterpriseRegistry;
   entityVerification: EntityVerificationService;
   authorizations: EntityAuthorizationRepository;
+  authorizationService: EntityAuthorizationService;
   clock: Clock;
   profiles: ProfileService;
   portalSessions: PortalSessionRepository;
@@ -108,6 +110,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
   const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
+  const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
+  const authorizations = new EntityAuthorizationRepository(db);
   return {
     settings,
     logger,
@@ -120,7 +124,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     captchas,
     rateLimiter,
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
-    clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
+    clients: clientRegistry,
     signingKeys: new SigningKeys(db, crypt),
     referenceRegister,
     identityAuthority,
@@ -128,7 +132,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     referenceEntities,
     enterpriseRegistry,
     entityVerification: new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock),
-    authorizations: new EntityAuthorizationRepository(db),
+    authorizations,
+    authorizationService: new EntityAuthorizationService(db, authorizations, accounts, smsCodes, rateLimiter, audit, clientRegistry),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
     portalSessions: new PortalSessionRepository(db, crypt),

@@ -72,6 +72,7 @@ const envSchema = z.object({
   SMS_TEMPLATE_APPEAL: z.string().min(1).optional(),
   SMS_TEMPLATE_CHANGE_MOBILE: z.string().min(1).optional(),
   SMS_TEMPLATE_LOOKUP: z.string().min(1).optional(),
+  SMS_TEMPLATE_AUTHORIZE: z.string().min(1).optional(),
   SMS_TENCENT_SECRET_ID: z.string().min(1).optional(),
   SMS_TENCENT_SECRET_KEY: z.string().min(1).optional(),
   SMS_TENCENT_SDK_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric SmsSdkAppId').optional(),
@@ -206,6 +207,7 @@ function smsGateway(env: z.infer<typeof envSchema>, production: boolean) {
         code_appeal: ids.code_appeal ?? required('SMS_TEMPLATE_APPEAL', why),
         code_change_mobile: ids.code_change_mobile ?? required('SMS_TEMPLATE_CHANGE_MOBILE', why),
         code_lookup: ids.code_lookup ?? required('SMS_TEMPLATE_LOOKUP', why),
+        code_authorize: ids.code_authorize ?? required('SMS_TEMPLATE_AUTHORIZE', why),
       };
       return {
         kind: 'tencent',
@@ -228,6 +230,7 @@ function smsTemplateIds(env: z.infer<typeof envSchema>): Partial<Record<SmsTempl
     code_appeal: env.SMS_TEMPLATE_APPEAL,
     code_change_mobile: env.SMS_TEMPLATE_CHANGE_MOBILE,
     code_lookup: env.SMS_TEMPLATE_LOOKUP,
+    code_authorize: env.SMS_TEMPLATE_AUTHORIZE,
   };
 }
 

@@ -22,6 +22,19 @@ export interface AgentListing extends EntityAuthorization {
   agentName: string;
   /** Effective only while the agent is real-name verified (verified or reviewed). */
   effective: boolean;
+  /** A disabled agent acts for nobody, verified or not. */
+  agentDisabled: boolean;
+}
+
+/** An authorization as its agent's page shows it: the unit that granted it. */
+export interface EntityListing {
+  id: string;
+  legalAccountId: string;
+  orgName: string;
+  systems: string[] | 'all';
+  grantedAt: Date;
+  /** Whether the agent may act by it now: effectiveFor's rule. */
+  effective: boolean;
 }
 
 /** An authorization in force, as an agent's sign-in sees it: with the entity it acts for. */
@@ -100,7 +113,42 @@ export class EntityAuthorizationRepository {
       agentLoginName: row.login_name,
       agentName: row.name,
       effective: VERIFIED.includes(row.real_name_status) && row.account_status !== 'disabled',
+      agentDisabled: row.account_status === 'disabled',
     }));
+  }
+
+  /**
+   * The active authorizations naming this agent, effective or not (it waits for the agent's own
+   * real-name verification), by unit name. Units whose account is disabled are left out: nobody
+   * acts for them.
+   */
+  async listForAgent(agentAccountId: string): Promise<EntityListing[]> {
+    if (!/^[0-9a-f-]{36}$/i.test(agentAccountId)) return [];
+    const rows = await this.db('entity_authorizations as z')
+      .join('accounts as agent', 'agent.id', 'z.agent_account_id')
+      .join('accounts as entity', 'entity.id', 'z.legal_account_id')
+      .join('legal_profiles as l', 'l.account_id', 'entity.id')
+      .where({ 'z.agent_account_id': agentAccountId, 'z.status': 'active' })
+      .whereNot('entity.status', 'disabled')
+      .orderBy('l.org_name')
+      .select('z.id', 'z.legal_account_id', 'z.systems', 'z.granted_at', 'l.org_name', 'agent.real_name_status', 'agent.status as agent_status');
+    return rows.map((row) => ({
+      id: row.id,
+      legalAccountId: row.legal_account_id,
+      orgName: row.org_name,
+      systems: systemsOf(row.systems),
+      grantedAt: new Date(row.granted_at),
+      effective: VERIFIED.includes(row.real_name_status) && row.agent_status !== 'disabled',
+    }));
+  }
+
+  /** The pair's active authorization, locked until the transaction ends (a change of systems reads it first). */
+  async findActive(legalAccountId: string, agentAccountId: string, trx: Db): Promise<EntityAuthorization | undefined> {
+    const row = await trx('entity_authorizations')
+      .where({ legal_account_id: legalAccountId, agent_account_id: agentAccountId, status: 'active' })
+      .forUpdate()
+      .first();
+    return row ? this.toAuthorization(row) : undefined;
   }
 
   /**

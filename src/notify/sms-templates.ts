@@ -4,7 +4,7 @@
  */
 
 /** Why a code was sent; a code verifies only for the purpose it was sent for. */
-export const SMS_PURPOSES = ['register', 'reset', 'appeal', 'change_mobile', 'lookup'] as const;
+export const SMS_PURPOSES = ['register', 'reset', 'appeal', 'change_mobile', 'lookup', 'authorize'] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
 /** Our name of a message template; gateways map it to their own template ids (settings). */
@@ -20,6 +20,7 @@ const ACTION: Record<SmsPurpose, string> = {
   appeal: '提交账号申诉',
   change_mobile: '更换手机号码',
   lookup: '查询原火炬中心账号',
+  authorize: '授权代办人',
 };
 
 export interface CodeMessage {

@@ -222,7 +222,7 @@ describe('SMS code endpoint with a gateway', () => {
   });
 
   test('when Tencent Cloud SMS is the adapter, then the code travels as a template parameter and verifies', async () => {
-    const templates = { SMS_TEMPLATE_REGISTER: '2000001', SMS_TEMPLATE_RESET: '2000002', SMS_TEMPLATE_APPEAL: '2000003', SMS_TEMPLATE_CHANGE_MOBILE: '2000004', SMS_TEMPLATE_LOOKUP: '2000005' };
+    const templates = { SMS_TEMPLATE_REGISTER: '2000001', SMS_TEMPLATE_RESET: '2000002', SMS_TEMPLATE_APPEAL: '2000003', SMS_TEMPLATE_CHANGE_MOBILE: '2000004', SMS_TEMPLATE_LOOKUP: '2000005', SMS_TEMPLATE_AUTHORIZE: '2000006' };
     app = await startTestApp({
       env: {
         ...baseEnv,

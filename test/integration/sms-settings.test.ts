@@ -24,6 +24,7 @@ const tencent = {
   SMS_TEMPLATE_APPEAL: '1000003',
   SMS_TEMPLATE_CHANGE_MOBILE: '1000004',
   SMS_TEMPLATE_LOOKUP: '1000005',
+  SMS_TEMPLATE_AUTHORIZE: '1000006',
 };
 
 describe('SMS settings', () => {
@@ -65,11 +66,11 @@ describe('SMS settings', () => {
       sdkAppId: '1400000001',
       region: 'ap-guangzhou',
       endpoint: 'https://sms.tencentcloudapi.com',
-      templateIds: { code_register: '1000001', code_reset: '1000002', code_appeal: '1000003', code_change_mobile: '1000004', code_lookup: '1000005' },
+      templateIds: { code_register: '1000001', code_reset: '1000002', code_appeal: '1000003', code_change_mobile: '1000004', code_lookup: '1000005', code_authorize: '1000006' },
     });
   });
 
-  test.each(['SMS_TENCENT_SECRET_ID', 'SMS_TENCENT_SECRET_KEY', 'SMS_TENCENT_SDK_APP_ID', 'SMS_TEMPLATE_CHANGE_MOBILE'])(
+  test.each(['SMS_TENCENT_SECRET_ID', 'SMS_TENCENT_SECRET_KEY', 'SMS_TENCENT_SDK_APP_ID', 'SMS_TEMPLATE_CHANGE_MOBILE', 'SMS_TEMPLATE_AUTHORIZE'])(
     'when SMS_ADAPTER=tencent lacks %s, then start-up stops naming it',
     (name) => {
       expect(settingsError({ ...tencent, [name]: '' }).message).toBe(`${name}: required when SMS_ADAPTER=tencent`);

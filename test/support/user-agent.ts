@@ -9,7 +9,8 @@ export class UserAgent {
 
   constructor(private readonly headers: Record<string, string> = {}) {}
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; multipart?: FormData; headers?: Record<string, string> } = {}) {
+  /** `form` as pairs repeats a name, as a browser sends several ticked checkboxes. */
+  async request(url: string, init: { method?: string; form?: Record<string, string> | Array<[string, string]>; json?: unknown; multipart?: FormData; headers?: Record<string, string> } = {}) {
     this.history.push(url);
     const hasBody = init.form !== undefined || init.json !== undefined || init.multipart !== undefined;
     const response = await fetch(url, {
