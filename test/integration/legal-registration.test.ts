@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { CHECKS_PER_WINDOW } from '../../src/flows/registration/registration-form.js';
+import { EnterpriseRegistryUnavailable, type EnterpriseRegistry } from '../../src/verification/enterprise-registry.js';
 import { uniqueIp, uniqueUscc } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestClock } from '../support/test-clock.js';
@@ -772,5 +773,49 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
         expect(log).not.toContain(secret);
       }
     });
+  });
+});
+
+describe('legal-entity registration while the enterprise registry is down', () => {
+  let app: TestApp;
+  const asked: string[] = [];
+  const downRegistry: EnterpriseRegistry = {
+    async checkEntity(query) {
+      asked.push(query.uscc);
+      throw new EnterpriseRegistryUnavailable('timeout', 'no answer within the deadline');
+    },
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { TRUST_PROXY: 'true', CAPTCHA_TEST_ANSWER: CAPTCHA_ANSWER }, enterpriseRegistry: downRegistry });
+  });
+  afterAll(() => app?.close());
+
+  test('when a unit registers, then the account is kept unverified, and the result page says to try later or ask for manual review, never that the data is wrong', async () => {
+    const agent = new UserAgent({ 'x-forwarded-for': uniqueIp() });
+    const page = (await agent.request(`${app.url}/register/legal`)).body;
+    const uscc = uniqueUscc();
+    const form: Form = {
+      loginName: unique('org'), password: STRONG_PASSWORD, confirmPassword: STRONG_PASSWORD, orgName: `${uniqueName()}${unique('')}有限公司`,
+      registrationRegion: 'domestic', orgType: 'enterprise', uscc,
+      repName: uniqueName(), repMobile: uniqueMobile(), repIdentityType: 'mainland', repDocumentType: 'resident_id', repDocumentNumber: uniqueResidentId(), repDocumentLongTerm: 'on',
+      agentName: uniqueName(), agentMobile: uniqueMobile(), agentIdentityType: 'mainland', agentDocumentType: 'resident_id', agentDocumentNumber: uniqueResidentId(), agentDocumentLongTerm: 'on',
+      agreement: 'on',
+    };
+    const fields = { csrf: hiddenInput(page, 'csrf')!, captchaId: hiddenInput(page, 'captchaId')! };
+    const sent = await agent.request(`${app.url}/register/legal`, { form: { ...fields, ...form, captcha: CAPTCHA_ANSWER, action: 'send_sms' } });
+    expect(sent.status).toBe(200);
+    const [message] = await app.context.smsOutbox.recent({ mobile: form.agentMobile!, limit: 1 });
+    const code = /验证码 (\d{6})/.exec(message!.text)![1]!;
+    const submitted = await agent.request(`${app.url}/register/legal`, { form: { ...fields, ...form, smsCode: code, action: 'register' } });
+    expect(submitted.status).toBe(303);
+    expect(asked).toEqual([uscc]);
+
+    const id = (await app.context.accounts.findCredentials(form.loginName!))!.id;
+    expect((await app.context.accounts.findById(id))!.realNameStatus).toBe('unverified');
+    const result = await agent.request(submitted.location!);
+    expect(currentStep(result.body)).toBe('2 用户实名认证');
+    expect(result.body).toContain('企业登记信息核验服务暂时不可用，账号已保存。');
+    expect(result.body).not.toContain('不一致');
   });
 });

@@ -90,7 +90,7 @@
   var form = button && button.form;
   if (!form || !window.fetch) return;
   // The mobile the code goes to: the person's own, or on the legal form the main agent's.
-  var mobileField = button.getAttribute('data-mobile-field') || 'mobile';
+  var mobileField = button.getAttribute('data-mobile-field');
 
   function showNote(field, kind, text) {
     var input = document.getElementById(field);
