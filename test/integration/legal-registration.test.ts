@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { CHECKS_PER_WINDOW } from '../../src/flows/registration/registration-form.js';
 import { EnterpriseRegistryUnavailable, type EnterpriseRegistry } from '../../src/verification/enterprise-registry.js';
 import { uniqueIp, uniqueUscc } from '../support/accounts.js';
+import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestClock } from '../support/test-clock.js';
 import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
@@ -817,5 +818,35 @@ describe('legal-entity registration while the enterprise registry is down', () =
     expect(currentStep(result.body)).toBe('2 用户实名认证');
     expect(result.body).toContain('企业登记信息核验服务暂时不可用，账号已保存。');
     expect(result.body).not.toContain('不一致');
+  });
+});
+
+describe('legal-entity registration while the SMS gateway is down', () => {
+  let app: TestApp;
+  const gateway = new FakeGateway();
+
+  beforeAll(async () => {
+    await gateway.listen();
+    gateway.answer = answers.json(500, {});
+    app = await startTestApp({
+      env: { TRUST_PROXY: 'true', CAPTCHA_TEST_ANSWER: CAPTCHA_ANSWER, SMS_ADAPTER: 'http', SMS_HTTP_URL: gateway.url, SMS_HTTP_TOKEN: 'gateway-token-0123456789', SMS_TIMEOUT_MS: '500' },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await gateway.close();
+  });
+
+  test('when 获取验证码 is pressed, then 503 with "try later" beside the code, and the form comes back as typed', async () => {
+    const agent = new UserAgent({ 'x-forwarded-for': uniqueIp() });
+    const page = (await agent.request(`${app.url}/register/legal`)).body;
+    const form: Form = { loginName: unique('org'), orgName: `${uniqueName()}有限公司`, registrationRegion: 'domestic', uscc: uniqueUscc(), repName: uniqueName(), agentMobile: uniqueMobile() };
+    const response = await agent.request(`${app.url}/register/legal`, {
+      form: { csrf: hiddenInput(page, 'csrf')!, captchaId: hiddenInput(page, 'captchaId')!, ...form, captcha: CAPTCHA_ANSWER, action: 'send_sms' },
+    });
+    expect(response.status).toBe(503);
+    expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信发送服务暂时不可用，请稍后再试' });
+    expect(gateway.requests).toHaveLength(1);
+    for (const field of ['loginName', 'orgName', 'uscc', 'repName', 'agentMobile']) expect(inputValue(response.body, field)).toBe(form[field]);
   });
 });
