@@ -16,6 +16,7 @@ import { registerPortalClient } from './portal/portal-client.js';
 import { serviceItemsRoutes } from './portal/service-items.routes.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
 import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
+import { legalRegistrationRoutes } from './flows/registration/legal-registration.routes.js';
 import { smsRoutes } from './notify/sms.routes.js';
 import { consoleRoutes } from './review/console.routes.js';
 import { agentsRoutes } from './authorization/agents.routes.js';
@@ -114,6 +115,17 @@ export async function createApp(context: AppContext): Promise<App> {
     smsCodes: context.smsCodes,
     verification: context.verification,
   });
+  const legalRegistration = legalRegistrationRoutes({
+    chrome,
+    csrf: csrfTokens,
+    registration: context.legalRegistration,
+    flows: context.registrationFlows,
+    accounts: context.accounts,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    smsCodes: context.smsCodes,
+    entityVerification: context.entityVerification,
+  });
   const myInformation = myInformationRoutes({
     profiles: context.profiles,
     verification: context.verification,
@@ -187,6 +199,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(agents.routes())
     .use(registration.routes())
     .use(naturalRegistration.routes())
+    .use(legalRegistration.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(sms.routes())

@@ -4,6 +4,7 @@ import { ProfileService } from './accounts/profile.service.js';
 import { systemClock, type Clock } from './clock.js';
 import { PortalSessionRepository } from './portal/portal-session.repository.js';
 import { NaturalRegistrationService } from './flows/registration/natural-registration.service.js';
+import { LegalRegistrationService } from './flows/registration/legal-registration.service.js';
 import { RegistrationFlowRepository } from './flows/registration/registration-flow.repository.js';
 import { AuditService } from './audit/audit.service.js';
 import type { Db } from './db/database.js';
@@ -73,6 +74,7 @@ export interface AppContext {
   smsOutbox: SmsOutboxRepository;
   smsCodes: SmsCodeService;
   naturalRegistration: NaturalRegistrationService;
+  legalRegistration: LegalRegistrationService;
   registrationFlows: RegistrationFlowRepository;
   uploads: UploadService;
   reviews: ReviewService;
@@ -109,6 +111,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const accountService = new AccountService(db, accounts, hasher, audit);
   const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
   const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
+  const entityVerification = new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock);
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
   const authorizations = new EntityAuthorizationRepository(db);
@@ -131,7 +134,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     verification,
     referenceEntities,
     enterpriseRegistry,
-    entityVerification: new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock),
+    entityVerification,
     authorizations,
     authorizationService: new EntityAuthorizationService(db, authorizations, accounts, smsCodes, rateLimiter, audit, clientRegistry),
     clock,
@@ -140,6 +143,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     smsOutbox,
     smsCodes,
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
+    legalRegistration: new LegalRegistrationService(accountService, smsCodes, entityVerification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),
     // Review console
     uploads,

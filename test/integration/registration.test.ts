@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import { CHECKS_PER_WINDOW } from '../../src/flows/registration/natural-registration.routes.js';
+import { CHECKS_PER_WINDOW } from '../../src/flows/registration/registration-form.js';
 import { uniqueIp } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestClock } from '../support/test-clock.js';

@@ -36,10 +36,10 @@
     if (loginName) loginName.addEventListener('input', update);
   }
 
-  // Only the document types of the chosen identity type are offered.
-  var identity = document.getElementById('identityType');
-  var documentType = document.getElementById('documentType');
-  if (identity && documentType) {
+  // Only the document types of the chosen identity type are offered (each person on the form).
+  Array.prototype.forEach.call(document.querySelectorAll('select[data-identity-select]'), function (documentType) {
+    var identity = document.getElementById(documentType.getAttribute('data-identity-select'));
+    if (!identity) return;
     var groups = Array.prototype.slice.call(documentType.querySelectorAll('optgroup'));
     var sync = function () {
       groups.forEach(function (group) {
@@ -55,7 +55,31 @@
     };
     identity.addEventListener('change', sync);
     sync();
+  });
+
+  // A legal entity gives its USCC (domestic) or its own registration number (HMT, foreign): only the
+  // field of the chosen region shows. Without JavaScript both show, each with a hint saying who fills it.
+  var regions = document.querySelectorAll('input[name="registrationRegion"]');
+  var regionFields = document.querySelectorAll('[data-regions]');
+  if (regions.length && regionFields.length) {
+    var showRegion = function () {
+      var chosen = document.querySelector('input[name="registrationRegion"]:checked');
+      Array.prototype.forEach.call(regionFields, function (field) {
+        field.hidden = !chosen || field.getAttribute('data-regions').split(' ').indexOf(chosen.value) === -1;
+      });
+    };
+    Array.prototype.forEach.call(regions, function (radio) { radio.addEventListener('change', showRegion); });
+    showRegion();
   }
+
+  // 长期有效 stands for a validity date: the date field rests while it is ticked.
+  Array.prototype.forEach.call(document.querySelectorAll('input[data-long-term]'), function (date) {
+    var longTerm = document.getElementById(date.getAttribute('data-long-term'));
+    if (!longTerm) return;
+    var sync = function () { date.disabled = longTerm.checked; };
+    longTerm.addEventListener('change', sync);
+    sync();
+  });
 })();
 
 // 获取验证码 and 换一张 without leaving the page, so nothing typed (passwords included) is lost.
@@ -65,6 +89,8 @@
   var refresh = document.querySelector('[data-captcha-refresh]');
   var form = button && button.form;
   if (!form || !window.fetch) return;
+  // The mobile the code goes to: the person's own, or on the legal form the main agent's.
+  var mobileField = button.getAttribute('data-mobile-field');
 
   function showNote(field, kind, text) {
     var input = document.getElementById(field);
@@ -102,12 +128,12 @@
 
   button.addEventListener('click', function (event) {
     event.preventDefault();
-    ['mobile', 'captcha', 'smsCode'].forEach(function (field) {
+    [mobileField, 'captcha', 'smsCode'].forEach(function (field) {
       var old = document.getElementById(field + '-note');
       if (old) old.remove();
     });
     var body = {
-      mobile: form.elements.mobile.value,
+      mobile: form.elements[mobileField].value,
       purpose: 'register',
       captchaId: form.elements.captchaId.value,
       captcha: form.elements.captcha.value,
@@ -129,7 +155,8 @@
           var fields = result.answer.fields || {};
           var shown = false;
           Object.keys(fields).forEach(function (field) {
-            if (document.getElementById(field)) { showNote(field, 'error', fields[field]); shown = true; }
+            var target = field === 'mobile' ? mobileField : field;
+            if (document.getElementById(target)) { showNote(target, 'error', fields[field]); shown = true; }
           });
           if (!shown) showNote('smsCode', 'error', result.answer.error_description);
         }

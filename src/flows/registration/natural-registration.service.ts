@@ -1,15 +1,8 @@
 import type { AccountService, Actor } from '../../accounts/account.service.js';
 import type { DocumentType } from '../../accounts/identity-documents.js';
 import type { Clock } from '../../clock.js';
-import { ValidationError } from '../../errors.js';
 import { checkNaturalRegistration, type NaturalRegistrationForm } from './natural-registration.rules.js';
-
-export type VerificationOutcome = 'verified' | 'mismatch' | 'unavailable' | 'document_taken' | 'incomplete';
-
-/** What registration needs of the SMS code service. */
-export interface RegistrationSmsCodes {
-  verifyCode(input: { mobile: string; purpose: 'register'; code: string }): Promise<void>;
-}
+import { acceptRegistration, type LoginNames, type RegistrationSmsCodes, type VerificationOutcome } from './registration-steps.js';
 
 /** What registration needs of real-name verification. */
 export interface RegistrationVerifier {
@@ -26,15 +19,11 @@ export class NaturalRegistrationService {
     private readonly smsCodes: RegistrationSmsCodes,
     private readonly verifier: RegistrationVerifier,
     private readonly clock: Clock,
-    private readonly loginNames: { loginNameTaken(loginName: string): Promise<boolean> },
+    private readonly loginNames: LoginNames,
   ) {}
 
   async register(form: NaturalRegistrationForm, actor: Actor): Promise<{ accountId: string; outcome: VerificationOutcome }> {
-    const fields = checkNaturalRegistration(form, this.clock());
-    // A taken name is told before the SMS code is checked: a refused form must not spend the code.
-    if (!fields.loginName && (await this.loginNames.loginNameTaken(form.loginName))) fields.loginName = 'account.error.login_name_taken';
-    if (Object.keys(fields).length) throw new ValidationError(fields);
-    await this.smsCodes.verifyCode({ mobile: form.mobile.trim(), purpose: 'register', code: form.smsCode.trim() });
+    await acceptRegistration(checkNaturalRegistration(form, this.clock()), form, { loginNames: this.loginNames, smsCodes: this.smsCodes });
     const account = await this.accountService.create(
       {
         kind: 'natural',
