@@ -28,6 +28,7 @@ import { EntityAuthorizationRepository } from './authorization/entity-authorizat
 import type { EnterpriseRegistry } from './verification/enterprise-registry.js';
 import { EntityClaimRepository } from './verification/entity-claim.repository.js';
 import { EntityVerificationService } from './verification/entity-verification.service.js';
+import { HttpEnterpriseRegistry } from './verification/http.enterprise-registry.js';
 import { ReferenceEntityRepository } from './verification/reference-entity.repository.js';
 import { ReferenceRegisterEnterpriseRegistry } from './verification/reference-register.enterprise-registry.js';
 import { SmsCodeRepository } from './notify/sms-code.repository.js';
@@ -153,7 +154,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
 }
 
 function enterpriseRegistryFor(settings: Settings, register: ReferenceEntityRepository): EnterpriseRegistry {
-  if (settings.enterpriseRegistry.kind === 'reference') return new ReferenceRegisterEnterpriseRegistry(register);
-  // The HTTP adapter is not written yet: refuse to start rather than verify nobody.
-  throw new Error('ENTERPRISE_REGISTRY=http: not implemented yet');
+  return settings.enterpriseRegistry.kind === 'http'
+    ? new HttpEnterpriseRegistry(settings.enterpriseRegistry)
+    : new ReferenceRegisterEnterpriseRegistry(register);
 }
