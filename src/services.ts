@@ -139,7 +139,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     registrationFlows: new RegistrationFlowRepository(db),
     // Review console
     uploads,
-    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock),
+    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock, accounts, new EntityClaimRepository(db)),
     operators: new OperatorService(
       new OperatorRepository(db, crypt),
       new LoginThrottleRepository(db),

@@ -30,14 +30,18 @@ export type LegalProfileRow = Omit<LegalProfile, 'legalRepresentative' | 'mainAg
   mainAgent: PersonBlock | null;
 };
 
-/** A unit's identity as verification reads it: the representative in clear. */
+/** A unit's identity as verification and manual review read it: both person blocks in clear. */
 export interface LegalIdentity {
   accountId: string;
+  loginName: string;
   realNameStatus: Account['realNameStatus'];
   orgName: string;
   registrationRegion: LegalProfile['registrationRegion'];
+  orgType: LegalProfile['orgType'];
   uscc: string | null;
+  registrationNumber: string | null;
   legalRepresentative: PersonBlock | null;
+  mainAgent: PersonBlock | null;
 }
 
 const toDate = (value: unknown): Date | null => (value ? new Date(value as string) : null);
@@ -123,17 +127,24 @@ export class AccountRepository {
     const query = trx('accounts as a')
       .join('legal_profiles as l', 'l.account_id', 'a.id')
       .where('a.id', accountId)
-      .first('a.real_name_status', 'l.org_name', 'l.registration_region', 'l.uscc', 'l.legal_representative_encrypted');
+      .first(
+        'a.login_name', 'a.real_name_status', 'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
+        'l.legal_representative_encrypted', 'l.main_agent_encrypted',
+      );
     if (lock) query.forUpdate('a');
     const row = await query;
     if (!row) return undefined;
     return {
       accountId,
+      loginName: row.login_name,
       realNameStatus: row.real_name_status,
       orgName: row.org_name,
       registrationRegion: row.registration_region,
+      orgType: row.org_type,
       uscc: row.uscc ?? null,
+      registrationNumber: row.registration_number ?? null,
       legalRepresentative: this.decryptBlock(row.legal_representative_encrypted),
+      mainAgent: this.decryptBlock(row.main_agent_encrypted),
     };
   }
 
