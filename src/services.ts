@@ -1,6 +1,7 @@
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountService } from './accounts/account.service.js';
 import { ProfileService } from './accounts/profile.service.js';
+import { LegalProfileService } from './accounts/legal-profile.service.js';
 import { systemClock, type Clock } from './clock.js';
 import { PortalSessionRepository } from './portal/portal-session.repository.js';
 import { NaturalRegistrationService } from './flows/registration/natural-registration.service.js';
@@ -68,6 +69,7 @@ export interface AppContext {
   authorizations: EntityAuthorizationRepository;
   clock: Clock;
   profiles: ProfileService;
+  legalProfiles: LegalProfileService;
   portalSessions: PortalSessionRepository;
   smsOutbox: SmsOutboxRepository;
   smsCodes: SmsCodeService;
@@ -132,6 +134,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     authorizations: new EntityAuthorizationRepository(db),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
+    legalProfiles: new LegalProfileService(db, accounts, audit, clock),
     portalSessions: new PortalSessionRepository(db, crypt),
     smsOutbox,
     smsCodes,

@@ -273,6 +273,16 @@ export class AccountRepository {
       mobile_verified_at: trx.fn.now(),
       updated_at: trx.fn.now(),
     });
+    // A unit's reserved mobile is its main agent's mobile (SPEC §1): one number, kept in both places.
+    const row = await trx('legal_profiles').where({ account_id: id }).forUpdate().first('main_agent_encrypted');
+    const mainAgent = this.decryptBlock(row?.main_agent_encrypted);
+    if (mainAgent) {
+      await trx('legal_profiles').where({ account_id: id }).update({ main_agent_encrypted: this.crypt.encrypt(JSON.stringify({ ...mainAgent, mobile })) });
+    }
+  }
+
+  async updateEmail(id: string, email: string | null, trx: Db = this.db): Promise<void> {
+    await trx('accounts').where({ id }).update({ email, updated_at: trx.fn.now() });
   }
 
   async setRealNameStatus(id: string, status: Account['realNameStatus'], trx: Db = this.db): Promise<void> {
