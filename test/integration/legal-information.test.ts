@@ -90,6 +90,16 @@ describe('修改法人信息 on My Information', () => {
     expect(page).toContain('上传法人信息（人工认证）');
   });
 
+  test('when the page is asked for in English, then the unit form and the upload are in English', async () => {
+    const unit = await createUnit();
+    const { agent } = await signedIn(unit);
+    const page = await agent.request(`${app.url}/portal/me?lang=en`);
+    expect(page.body).toContain('<html lang="en">');
+    for (const text of ['Edit unit information', 'Unit name', 'Unified social credit code', 'Legal representative', 'Authorization (main agent)', 'Upload unit documents (manual verification)', 'Business licence (or registration certificate)']) {
+      expect([text, page.body.includes(text)]).toEqual([text, true]);
+    }
+  });
+
   test('when a unit saves a name, USCC and representative the registry knows, then it is verified at once, the outcome is shown, and the identity locks', async () => {
     const unit = await createUnit();
     const uscc = uniqueUscc();
