@@ -121,13 +121,7 @@ export async function createApp(context: AppContext): Promise<App> {
     csrf: csrfTokens,
     chrome,
     portalSessionMiddleware: withPortalSession,
-    legal: {
-      legalProfiles: context.legalProfiles,
-      entityVerification: context.entityVerification,
-      upload: { db, uploads: context.uploads, reviews: context.reviews, rateLimiter: context.rateLimiter, csrf: csrfTokens },
-      rateLimiter: context.rateLimiter,
-      csrf: csrfTokens,
-    },
+    legal: { legalProfiles: context.legalProfiles, entityVerification: context.entityVerification },
   });
   const sms = smsRoutes({
     smsCodes: context.smsCodes,

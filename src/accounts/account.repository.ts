@@ -33,7 +33,6 @@ export type LegalProfileRow = Omit<LegalProfile, 'legalRepresentative' | 'mainAg
 /** A unit's identity as verification and manual review read it: both person blocks in clear. */
 export interface LegalIdentity {
   accountId: string;
-  loginName: string;
   realNameStatus: Account['realNameStatus'];
   orgName: string;
   registrationRegion: LegalProfile['registrationRegion'];
@@ -128,7 +127,7 @@ export class AccountRepository {
       .join('legal_profiles as l', 'l.account_id', 'a.id')
       .where('a.id', accountId)
       .first(
-        'a.login_name', 'a.real_name_status', 'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
+        'a.real_name_status', 'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
         'l.legal_representative_encrypted', 'l.main_agent_encrypted',
       );
     if (lock) query.forUpdate('a');
@@ -136,7 +135,6 @@ export class AccountRepository {
     if (!row) return undefined;
     return {
       accountId,
-      loginName: row.login_name,
       realNameStatus: row.real_name_status,
       orgName: row.org_name,
       registrationRegion: row.registration_region,

@@ -8,9 +8,7 @@ import { PERSON_BLOCK_FIELDS, type PersonBlockInput } from '../accounts/person-b
 import { DomainError, NotFoundError } from '../errors.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
 import { requireCsrf } from '../security/browser-csrf.js';
-import type { CsrfTokens } from '../security/csrf.js';
 import { maskMobile } from '../security/pii-crypto.js';
-import type { RateLimiter } from '../security/rate-limiter.js';
 import { handleLegalVerificationUpload, LEGAL_UPLOAD_FIELDS } from '../uploads/legal-verification-upload.js';
 import type { VerificationUploadDeps } from '../uploads/verification-upload.routes.js';
 import { legalOutcomeMessage } from '../verification/entity-verification.messages.js';
@@ -20,10 +18,6 @@ import { canEditIdentityFields, type VerificationOutcome } from '../verification
 export interface LegalInformationDeps {
   legalProfiles: LegalProfileService;
   entityVerification: Pick<EntityVerificationService, 'verifyLegalAccount'>;
-  /** Manual review: the three images and the case they open. */
-  upload: VerificationUploadDeps;
-  rateLimiter: RateLimiter;
-  csrf: CsrfTokens;
 }
 
 /** The sections of My Information this module answers for. */
@@ -126,8 +120,6 @@ function readForm(body: Record<string, unknown>): { input: LegalProfileInput; va
     legalRepresentative: block(PERSON_BLOCK_PREFIXES.legalRepresentative),
     mainAgent: block(PERSON_BLOCK_PREFIXES.mainAgent),
   };
-  // The main agent's mobile is the reserved mobile: never taken from this form.
-  delete values.agentMobile;
   return { input, values };
 }
 
@@ -141,19 +133,20 @@ function legalAccountOf(ctx: Context): Account {
 
 /**
  * 修改法人信息, 立即认证 and 上传法人信息 under /portal/me (added to My Information's router, behind
- * its portal session, sign-in and form body parser). Each ends on /portal/me with the result in
- * `legal_saved` / `legal_outcome`, or renders the page again with the section's errors.
+ * its portal session, sign-in and form body parser; `upload` is what the natural upload uses).
+ * Each ends on /portal/me with the result in `legal_saved` / `legal_outcome`, or renders the page
+ * again with the section's errors.
  */
-export function legalInformationRoutes(router: Router, deps: LegalInformationDeps, render: RenderMyInformation): void {
+export function legalInformationRoutes(router: Router, deps: LegalInformationDeps, upload: VerificationUploadDeps, render: RenderMyInformation): void {
   /** Runs automatic verification unless the hourly allowance is spent; the outcome, or 'limited'. */
   async function verify(ctx: Context, account: Account): Promise<VerificationOutcome | 'limited'> {
-    const limit = await deps.rateLimiter.hit(`legal-verification:${account.id}`, VERIFICATIONS_PER_HOUR, 3600);
+    const limit = await upload.rateLimiter.hit(`legal-verification:${account.id}`, VERIFICATIONS_PER_HOUR, 3600);
     if (!limit.allowed) return 'limited';
     return (await deps.entityVerification.verifyLegalAccount(account.id, actorOf(ctx, account))).outcome;
   }
 
   router.post('/legal', async (ctx) => {
-    requireCsrf(ctx, deps.csrf);
+    requireCsrf(ctx, upload.csrf);
     const account = legalAccountOf(ctx);
     const { input, values } = readForm(ctx.request.body as Record<string, unknown>);
     try {
@@ -171,7 +164,7 @@ export function legalInformationRoutes(router: Router, deps: LegalInformationDep
 
   /** 立即认证: automatic verification again with the saved data (after an outage, say). */
   router.post('/legal/verify', async (ctx) => {
-    requireCsrf(ctx, deps.csrf);
+    requireCsrf(ctx, upload.csrf);
     const account = legalAccountOf(ctx);
     ctx.redirect(`/portal/me?legal_outcome=${await verify(ctx, account)}`);
   });
@@ -180,7 +173,7 @@ export function legalInformationRoutes(router: Router, deps: LegalInformationDep
   router.post('/legal/upload', async (ctx) => {
     const account = legalAccountOf(ctx);
     try {
-      await handleLegalVerificationUpload(ctx, account.id, deps.upload);
+      await handleLegalVerificationUpload(ctx, account.id, upload);
       ctx.redirect('/portal/me?legal_saved=upload');
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 403 || error.status >= 500) throw error;

@@ -219,6 +219,6 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
     }
   });
 
-  legalInformationRoutes(router, deps.legal, render);
+  legalInformationRoutes(router, deps.legal, deps.upload, render);
   return router;
 }
