@@ -136,6 +136,7 @@ export async function createApp(context: AppContext): Promise<App> {
     csrf: csrfTokens,
     chrome,
     portalSessionMiddleware: withPortalSession,
+    legal: { legalProfiles: context.legalProfiles, entityVerification: context.entityVerification },
   });
   const agents = agentsRoutes({
     authorizations: context.authorizationService,

@@ -1,6 +1,7 @@
 import { AccountRepository } from './accounts/account.repository.js';
 import { AccountService } from './accounts/account.service.js';
 import { ProfileService } from './accounts/profile.service.js';
+import { LegalProfileService } from './accounts/legal-profile.service.js';
 import { systemClock, type Clock } from './clock.js';
 import { PortalSessionRepository } from './portal/portal-session.repository.js';
 import { NaturalRegistrationService } from './flows/registration/natural-registration.service.js';
@@ -30,6 +31,7 @@ import { EntityAuthorizationService } from './authorization/entity-authorization
 import type { EnterpriseRegistry } from './verification/enterprise-registry.js';
 import { EntityClaimRepository } from './verification/entity-claim.repository.js';
 import { EntityVerificationService } from './verification/entity-verification.service.js';
+import { HttpEnterpriseRegistry } from './verification/http.enterprise-registry.js';
 import { ReferenceEntityRepository } from './verification/reference-entity.repository.js';
 import { ReferenceRegisterEnterpriseRegistry } from './verification/reference-register.enterprise-registry.js';
 import { SmsCodeRepository } from './notify/sms-code.repository.js';
@@ -70,6 +72,7 @@ export interface AppContext {
   authorizationService: EntityAuthorizationService;
   clock: Clock;
   profiles: ProfileService;
+  legalProfiles: LegalProfileService;
   portalSessions: PortalSessionRepository;
   smsOutbox: SmsOutboxRepository;
   smsCodes: SmsCodeService;
@@ -139,6 +142,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     authorizationService: new EntityAuthorizationService(db, authorizations, accounts, smsCodes, rateLimiter, audit, clientRegistry),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
+    legalProfiles: new LegalProfileService(db, accounts, audit, clock),
     portalSessions: new PortalSessionRepository(db, crypt),
     smsOutbox,
     smsCodes,
@@ -147,7 +151,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     registrationFlows: new RegistrationFlowRepository(db),
     // Review console
     uploads,
-    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock),
+    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock, accounts, new EntityClaimRepository(db)),
     operators: new OperatorService(
       new OperatorRepository(db, crypt),
       new LoginThrottleRepository(db),
@@ -162,7 +166,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
 }
 
 function enterpriseRegistryFor(settings: Settings, register: ReferenceEntityRepository): EnterpriseRegistry {
-  if (settings.enterpriseRegistry.kind === 'reference') return new ReferenceRegisterEnterpriseRegistry(register);
-  // The HTTP adapter is not written yet: refuse to start rather than verify nobody.
-  throw new Error('ENTERPRISE_REGISTRY=http: not implemented yet');
+  return settings.enterpriseRegistry.kind === 'http'
+    ? new HttpEnterpriseRegistry(settings.enterpriseRegistry)
+    : new ReferenceRegisterEnterpriseRegistry(register);
 }

@@ -30,14 +30,17 @@ export type LegalProfileRow = Omit<LegalProfile, 'legalRepresentative' | 'mainAg
   mainAgent: PersonBlock | null;
 };
 
-/** A unit's identity as verification reads it: the representative in clear. */
+/** A unit's identity as verification and manual review read it: both person blocks in clear. */
 export interface LegalIdentity {
   accountId: string;
   realNameStatus: Account['realNameStatus'];
   orgName: string;
   registrationRegion: LegalProfile['registrationRegion'];
+  orgType: LegalProfile['orgType'];
   uscc: string | null;
+  registrationNumber: string | null;
   legalRepresentative: PersonBlock | null;
+  mainAgent: PersonBlock | null;
 }
 
 const toDate = (value: unknown): Date | null => (value ? new Date(value as string) : null);
@@ -123,7 +126,10 @@ export class AccountRepository {
     const query = trx('accounts as a')
       .join('legal_profiles as l', 'l.account_id', 'a.id')
       .where('a.id', accountId)
-      .first('a.real_name_status', 'l.org_name', 'l.registration_region', 'l.uscc', 'l.legal_representative_encrypted');
+      .first(
+        'a.real_name_status', 'l.org_name', 'l.registration_region', 'l.org_type', 'l.uscc', 'l.registration_number',
+        'l.legal_representative_encrypted', 'l.main_agent_encrypted',
+      );
     if (lock) query.forUpdate('a');
     const row = await query;
     if (!row) return undefined;
@@ -132,8 +138,11 @@ export class AccountRepository {
       realNameStatus: row.real_name_status,
       orgName: row.org_name,
       registrationRegion: row.registration_region,
+      orgType: row.org_type,
       uscc: row.uscc ?? null,
+      registrationNumber: row.registration_number ?? null,
       legalRepresentative: this.decryptBlock(row.legal_representative_encrypted),
+      mainAgent: this.decryptBlock(row.main_agent_encrypted),
     };
   }
 
@@ -262,6 +271,16 @@ export class AccountRepository {
       mobile_verified_at: trx.fn.now(),
       updated_at: trx.fn.now(),
     });
+    // A unit's reserved mobile is its main agent's mobile (SPEC §1): one number, kept in both places.
+    const row = await trx('legal_profiles').where({ account_id: id }).forUpdate().first('main_agent_encrypted');
+    const mainAgent = this.decryptBlock(row?.main_agent_encrypted);
+    if (mainAgent) {
+      await trx('legal_profiles').where({ account_id: id }).update({ main_agent_encrypted: this.crypt.encrypt(JSON.stringify({ ...mainAgent, mobile })) });
+    }
+  }
+
+  async updateEmail(id: string, email: string | null, trx: Db = this.db): Promise<void> {
+    await trx('accounts').where({ id }).update({ email, updated_at: trx.fn.now() });
   }
 
   async setRealNameStatus(id: string, status: Account['realNameStatus'], trx: Db = this.db): Promise<void> {

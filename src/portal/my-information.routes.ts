@@ -20,6 +20,7 @@ import { SMS_CAPTCHA_PURPOSE } from '../notify/sms.routes.js';
 import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { requirePortalLogin } from './portal-auth.routes.js';
+import { legalInformationRoutes, legalPageData, type LegalInformationDeps, type LegalSection } from './legal-information.routes.js';
 
 export interface MyInformationDeps {
   profiles: ProfileService;
@@ -33,9 +34,11 @@ export interface MyInformationDeps {
   reviews: Pick<ReviewService, 'latestDecisionFor'>;
   smsCodes: Pick<SmsCodeService, 'requestCode'>;
   captchas: CaptchaService;
+  /** 修改法人信息 and 上传法人信息 for legal accounts. */
+  legal: LegalInformationDeps;
 }
 
-type Section = 'profile' | 'password' | 'upload' | 'mobile';
+type Section = 'profile' | 'password' | 'upload' | 'mobile' | LegalSection;
 
 interface FormState {
   section?: Section;
@@ -111,6 +114,7 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         // A reload after the decision must not announce "submitted" beside the outcome.
         saved: typeof ctx.query.saved === 'string' && !(ctx.query.saved === 'upload' && account.realNameStatus !== 'pending_review') ? ctx.query.saved : undefined,
         verification: verificationMessage(ctx.query.verification),
+        legal: account.kind === 'legal' ? legalPageData(ctx, account, state) : undefined,
         csrf: ctx.state.csrfToken,
       },
       status,
@@ -215,5 +219,6 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
     }
   });
 
+  legalInformationRoutes(router, deps.legal, deps.upload, render);
   return router;
 }

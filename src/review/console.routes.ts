@@ -11,6 +11,7 @@ import type { Operator } from './operator.repository.js';
 import type { OperatorService } from './operator.service.js';
 import type { OperatorSession } from './operator-session.repository.js';
 import type { OperatorSessionService } from './operator-session.service.js';
+import { CASE_IMAGE_ROLES } from './review-case.repository.js';
 import { REJECTION_REASON_MAX, type CaseForReview, type ReviewService } from './review.service.js';
 
 export interface ConsoleDeps {
@@ -194,7 +195,10 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   function renderCase(ctx: Context, reviewCase: CaseForReview, extra: { reason?: string; errors?: Record<string, string>; message?: string } = {}, status = 200) {
-    render(ctx, 'console/case', { reviewCase, reasonMax: REJECTION_REASON_MAX, reason: '', errors: {}, ...extra }, status);
+    // Each kind of case has its own page: a unit's shows the unit, two people and three images.
+    const template = reviewCase.kind === 'legal_verification' ? 'console/legal-case' : 'console/case';
+    const imageRoles = CASE_IMAGE_ROLES[reviewCase.kind];
+    render(ctx, template, { reviewCase, imageRoles, reasonMax: REJECTION_REASON_MAX, reason: '', errors: {}, ...extra }, status);
   }
 
   router.get('/cases/:id', requireOperator, async (ctx) => {

@@ -1,35 +1,68 @@
-import type { RealNameStatus } from '../accounts/account.types.js';
+import type { OrgType, RealNameStatus, RegistrationRegion } from '../accounts/account.types.js';
 import type { Db } from '../db/database.js';
 import type { PiiCrypto } from '../security/pii-crypto.js';
+import type { UploadPurpose } from '../uploads/upload.repository.js';
 
-export type ReviewCaseKind = 'natural_verification';
+export type ReviewCaseKind = 'natural_verification' | 'legal_verification';
 export type ReviewCaseStatus = 'pending' | 'approved' | 'rejected';
 
+/** The images each kind of case is made of, in the order a reviewer reads them; an image's role is its upload's purpose. */
+export const CASE_IMAGE_ROLES = {
+  natural_verification: ['identity_document_front', 'identity_document_back'],
+  legal_verification: ['business_license', 'legal_representative_document', 'authorization_letter'],
+} as const satisfies Record<ReviewCaseKind, readonly UploadPurpose[]>;
+
+export type CaseImages = Partial<Record<UploadPurpose, string>>;
+
 /** What the applicant had declared when the case was opened; never the full document number. */
-export interface ReviewCaseSnapshot {
+export interface NaturalCaseSnapshot {
   name: string;
   identityType: string | null;
   documentType: string | null;
   documentNumberMasked: string | null;
 }
 
-export interface ReviewCase {
+/** A person of a unit's case (its legal representative, its main agent), masked. */
+export interface PersonSnapshot {
+  name: string;
+  identityType: string;
+  documentType: string;
+  documentNumberMasked: string;
+  mobileMasked: string;
+}
+
+/** The unit as declared when the case was opened. A USCC is public registry data. */
+export interface LegalCaseSnapshot {
+  orgName: string;
+  registrationRegion: RegistrationRegion;
+  orgType: OrgType;
+  uscc: string | null;
+  registrationNumber: string | null;
+  legalRepresentative: PersonSnapshot;
+  mainAgent: PersonSnapshot | null;
+}
+
+export type ReviewCaseSnapshot = NaturalCaseSnapshot | LegalCaseSnapshot;
+
+interface CaseFields {
   id: string;
-  kind: ReviewCaseKind;
   accountId: string;
   status: ReviewCaseStatus;
   reason: string | null;
-  frontUploadId: string;
-  backUploadId: string;
-  snapshot: ReviewCaseSnapshot;
+  /** Upload id by role (see CASE_IMAGE_ROLES). */
+  images: CaseImages;
   reviewerId: string | null;
   createdAt: Date;
   decidedAt: Date | null;
 }
 
-export interface QueuedCase extends ReviewCase {
-  loginName: string;
-}
+export type ReviewCase = CaseFields &
+  ({ kind: 'natural_verification'; snapshot: NaturalCaseSnapshot } | { kind: 'legal_verification'; snapshot: LegalCaseSnapshot });
+
+export type QueuedCase = ReviewCase & { loginName: string };
+
+export type NewReviewCase = Omit<CaseFields, 'createdAt' | 'decidedAt' | 'reviewerId' | 'reason' | 'status'> &
+  ({ kind: 'natural_verification'; snapshot: NaturalCaseSnapshot } | { kind: 'legal_verification'; snapshot: LegalCaseSnapshot });
 
 /** The applicant's identity document as the account holds it now (the full number is for reviewers). */
 export interface ApplicantDocument {
@@ -42,19 +75,23 @@ export interface ApplicantDocument {
   documentNumberIndex: string | null;
 }
 
-const toCase = (row: Record<string, unknown>): ReviewCase => ({
-  id: row.id as string,
-  kind: row.kind as ReviewCaseKind,
-  accountId: row.account_id as string,
-  status: row.status as ReviewCaseStatus,
-  reason: row.reason as string | null,
-  frontUploadId: row.front_upload_id as string,
-  backUploadId: row.back_upload_id as string,
-  snapshot: row.snapshot as ReviewCaseSnapshot,
-  reviewerId: row.reviewer_id as string | null,
-  createdAt: new Date(row.created_at as string),
-  decidedAt: row.decided_at ? new Date(row.decided_at as string) : null,
-});
+const toCase = (row: Record<string, unknown>): ReviewCase =>
+  ({
+    id: row.id as string,
+    kind: row.kind as ReviewCaseKind,
+    accountId: row.account_id as string,
+    status: row.status as ReviewCaseStatus,
+    reason: row.reason as string | null,
+    images: (row.images ?? {}) as CaseImages,
+    snapshot: row.snapshot as ReviewCaseSnapshot,
+    reviewerId: row.reviewer_id as string | null,
+    createdAt: new Date(row.created_at as string),
+    decidedAt: row.decided_at ? new Date(row.decided_at as string) : null,
+  }) as ReviewCase;
+
+/** Each case row with its images, as one object {role: upload id}. */
+const withImages = (db: Db) =>
+  db.raw(`(select coalesce(json_object_agg(i.role, i.upload_id), '{}'::json) from review_case_uploads i where i.case_id = c.id) as images`);
 
 const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 
@@ -65,18 +102,19 @@ export class ReviewCaseRepository {
     private readonly crypt: PiiCrypto,
   ) {}
 
-  async insert(reviewCase: Omit<ReviewCase, 'createdAt' | 'decidedAt' | 'reviewerId' | 'reason' | 'status'>, trx: Db): Promise<ReviewCase> {
+  async insert(reviewCase: NewReviewCase, trx: Db): Promise<ReviewCase> {
     const [row] = await trx('review_cases')
       .insert({
         id: reviewCase.id,
         kind: reviewCase.kind,
         account_id: reviewCase.accountId,
-        front_upload_id: reviewCase.frontUploadId,
-        back_upload_id: reviewCase.backUploadId,
         snapshot: JSON.stringify(reviewCase.snapshot),
       })
       .returning('*');
-    return toCase(row);
+    await trx('review_case_uploads').insert(
+      Object.entries(reviewCase.images).map(([role, uploadId]) => ({ case_id: reviewCase.id, role, upload_id: uploadId })),
+    );
+    return toCase({ ...row, images: reviewCase.images });
   }
 
   /**
@@ -115,13 +153,16 @@ export class ReviewCaseRepository {
 
   async lockCase(id: string, trx: Db): Promise<ReviewCase | undefined> {
     if (!isUuid(id)) return undefined;
-    const row = await trx('review_cases').where({ id }).forUpdate().first();
+    const row = await trx('review_cases as c').where('c.id', id).forUpdate('c').first('c.*', withImages(trx));
     return row ? toCase(row) : undefined;
   }
 
   async findById(id: string): Promise<QueuedCase | undefined> {
     if (!isUuid(id)) return undefined;
-    const row = await this.db('review_cases as c').join('accounts as a', 'a.id', 'c.account_id').where('c.id', id).first('c.*', 'a.login_name');
+    const row = await this.db('review_cases as c')
+      .join('accounts as a', 'a.id', 'c.account_id')
+      .where('c.id', id)
+      .first('c.*', 'a.login_name', withImages(this.db));
     return row ? { ...toCase(row), loginName: row.login_name } : undefined;
   }
 
@@ -132,7 +173,7 @@ export class ReviewCaseRepository {
       .where('c.status', 'pending')
       .orderBy([{ column: 'c.created_at', order: 'asc' }, { column: 'c.id', order: 'asc' }])
       .limit(limit)
-      .select('c.*', 'a.login_name');
+      .select('c.*', 'a.login_name', withImages(this.db));
     return rows.map((row) => ({ ...toCase(row), loginName: row.login_name }));
   }
 
@@ -184,18 +225,16 @@ export class ReviewCaseRepository {
   /** Whether some case holds this upload: only those images are shown in the console. */
   async referencesUpload(uploadId: string): Promise<boolean> {
     if (!isUuid(uploadId)) return false;
-    return Boolean(
-      await this.db('review_cases').where('front_upload_id', uploadId).orWhere('back_upload_id', uploadId).first('id'),
-    );
+    return Boolean(await this.db('review_case_uploads').where('upload_id', uploadId).first('case_id'));
   }
 
   async latestDecided(accountId: string): Promise<ReviewCase | undefined> {
     if (!isUuid(accountId)) return undefined;
-    const row = await this.db('review_cases')
-      .where({ account_id: accountId })
-      .whereNot('status', 'pending')
-      .orderBy('decided_at', 'desc')
-      .first();
+    const row = await this.db('review_cases as c')
+      .where('c.account_id', accountId)
+      .whereNot('c.status', 'pending')
+      .orderBy('c.decided_at', 'desc')
+      .first('c.*', withImages(this.db));
     return row ? toCase(row) : undefined;
   }
 }

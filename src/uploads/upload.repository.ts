@@ -2,7 +2,13 @@ import type { Db } from '../db/database.js';
 import type { PiiCrypto } from '../security/pii-crypto.js';
 import type { ImageMediaType } from './image-sanitizer.js';
 
-export type UploadPurpose = 'identity_document_front' | 'identity_document_back';
+export type UploadPurpose =
+  | 'identity_document_front'
+  | 'identity_document_back'
+  // A unit's manual review: 营业执照, 法定代表人证件, 加盖公章的授权书.
+  | 'business_license'
+  | 'legal_representative_document'
+  | 'authorization_letter';
 
 export interface StoredUpload {
   id: string;

@@ -36,6 +36,34 @@ function combine(refusals: unknown[]): unknown {
 }
 
 /**
+ * Reads a manual-verification form for `accountId`: the images in `fileFields` and the CSRF token
+ * (`csrf`). Checks every image and answers them all clean, or throws the most telling refusal with
+ * every field's message, before anything is stored: 413 too large, 415 not jpg/png, 400 damaged or
+ * missing, 403 CSRF, 429 too many tries.
+ */
+export async function readVerificationImages<F extends string>(
+  ctx: Context,
+  accountId: string,
+  fileFields: readonly F[],
+  deps: Pick<VerificationUploadDeps, 'uploads' | 'rateLimiter' | 'csrf'>,
+): Promise<Record<F, CleanImage>> {
+  const limit = await deps.rateLimiter.hit(`verification-upload:${accountId}`, UPLOADS_PER_HOUR, 3600);
+  if (!limit.allowed) throw new DomainError('error.too_many_requests', 429);
+
+  const form = await readMultipartForm(ctx, { fileFields, maxFileBytes: deps.uploads.maxBytes });
+  // The multipart fields are this request's form body, where requireCsrf looks for the token.
+  ctx.request.body = form.fields;
+  requireCsrf(ctx, deps.csrf);
+
+  const checked = await Promise.allSettled(
+    fileFields.map((field) => deps.uploads.check({ field, filename: form.files[field]?.filename, bytes: form.files[field]?.bytes ?? Buffer.alloc(0) })),
+  );
+  const refusals = checked.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  if (refusals.length > 0) throw combine(refusals);
+  return Object.fromEntries(fileFields.map((field, i) => [field, (checked[i] as PromiseFulfilledResult<CleanImage>).value])) as Record<F, CleanImage>;
+}
+
+/**
  * POST of the manual-verification form (SPEC §4) for the signed-in account `accountId`: the
  * document's front and back (fields `front`, `back`) and the CSRF token (`csrf`). Checks both
  * images, then stores both and opens the review case in one transaction, so a refusal stores
@@ -45,25 +73,12 @@ function combine(refusals: unknown[]): unknown {
 export async function handleVerificationUpload(ctx: Context, accountId: string, deps: VerificationUploadDeps): Promise<ReviewCase> {
   // Refuse early (before reading megabytes) what would be refused at the end anyway.
   await deps.reviews.assertCanOpenNaturalVerification(accountId);
-  const limit = await deps.rateLimiter.hit(`verification-upload:${accountId}`, UPLOADS_PER_HOUR, 3600);
-  if (!limit.allowed) throw new DomainError('error.too_many_requests', 429);
-
-  const form = await readMultipartForm(ctx, { fileFields: FILE_FIELDS, maxFileBytes: deps.uploads.maxBytes });
-  // The multipart fields are this request's form body, where requireCsrf looks for the token.
-  ctx.request.body = form.fields;
-  requireCsrf(ctx, deps.csrf);
-
-  const checked = await Promise.allSettled(
-    FILE_FIELDS.map((field) => deps.uploads.check({ field, filename: form.files[field]?.filename, bytes: form.files[field]?.bytes ?? Buffer.alloc(0) })),
-  );
-  const refusals = checked.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
-  if (refusals.length > 0) throw combine(refusals);
-  const [front, back] = checked.map((result) => (result as PromiseFulfilledResult<CleanImage>).value);
+  const { front, back } = await readVerificationImages(ctx, accountId, FILE_FIELDS, deps);
 
   const actor = { type: 'account', id: accountId, ip: ctx.ip, requestId: ctx.state.requestId } as const;
   return deps.db.transaction(async (trx) => {
-    const frontUpload = await deps.uploads.save(accountId, 'identity_document_front', front!, trx);
-    const backUpload = await deps.uploads.save(accountId, 'identity_document_back', back!, trx);
+    const frontUpload = await deps.uploads.save(accountId, 'identity_document_front', front, trx);
+    const backUpload = await deps.uploads.save(accountId, 'identity_document_back', back, trx);
     return deps.reviews.openNaturalVerificationCase({ accountId, frontUploadId: frontUpload.id, backUploadId: backUpload.id }, actor, trx);
   });
 }

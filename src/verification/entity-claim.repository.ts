@@ -30,6 +30,25 @@ export class EntityClaimRepository {
     return Boolean(row?.verified);
   }
 
+  /** The login name of the account other than `exceptAccountId` that holds this USCC verified (as usccVerified decides), for a reviewer's warning. */
+  async holderOf(uscc: string, exceptAccountId: string, trx: Db = this.db): Promise<{ loginName: string } | undefined> {
+    const claimed = await trx('entity_claims as e')
+      .join('accounts as a', 'a.id', 'e.account_id')
+      .where('e.uscc', uscc)
+      .whereNot('e.account_id', exceptAccountId)
+      .first('a.login_name');
+    const row =
+      claimed ??
+      (await trx('legal_profiles as l')
+        .join('accounts as a', 'a.id', 'l.account_id')
+        .where('l.uscc', uscc)
+        .whereNot('a.id', exceptAccountId)
+        .whereIn('a.real_name_status', ['verified', 'reviewed'])
+        .orderBy('a.real_name_verified_at')
+        .first('a.login_name'));
+    return row ? { loginName: row.login_name } : undefined;
+  }
+
   /**
    * Claims the USCC for the account, or finds who holds it: returns the holder's account id. Of
    * two concurrent claims, the primary key makes the second wait for the first and then yield.

@@ -139,7 +139,7 @@ describe('the review console', () => {
       const agent = new UserAgent({ 'x-forwarded-for': uniqueIp() });
       await rp.signIn(agent, credentials(applicant));
       const reviewCase = await openCase(app, applicant.account.id);
-      for (const path of ['/console', '/console/queue', `/console/cases/${reviewCase.id}`, `/console/uploads/${reviewCase.frontUploadId}`]) {
+      for (const path of ['/console', '/console/queue', `/console/cases/${reviewCase.id}`, `/console/uploads/${reviewCase.images.identity_document_front}`]) {
         const response = await agent.request(`${app.url}${path}`);
         expect([path, response.status, response.location]).toEqual([path, 303, `${app.url}/console/sign-in`]);
       }
@@ -148,7 +148,7 @@ describe('the review console', () => {
     test('when nobody is signed in, then a case image is not served; a signed-in operator gets it with Cache-Control no-store', async () => {
       const applicant = await createApplicant(app);
       const reviewCase = await openCase(app, applicant.account.id);
-      const url = `${app.url}/console/uploads/${reviewCase.frontUploadId}`;
+      const url = `${app.url}/console/uploads/${reviewCase.images.identity_document_front}`;
       const anonymous = await fetch(url, { redirect: 'manual' });
       expect(anonymous.status).toBe(303);
       expect(anonymous.headers.get('content-type') ?? '').not.toMatch(/^image\//);
@@ -195,8 +195,8 @@ describe('the review console', () => {
       expect(page.status).toBe(200);
       expect(page.body).toContain(applicant.loginName);
       expect(page.body).toContain('李四');
-      expect(page.body).toContain(`<img src="/console/uploads/${reviewCase.frontUploadId}"`);
-      expect(page.body).toContain(`<img src="/console/uploads/${reviewCase.backUploadId}"`);
+      expect(page.body).toContain(`<img src="/console/uploads/${reviewCase.images.identity_document_front}"`);
+      expect(page.body).toContain(`<img src="/console/uploads/${reviewCase.images.identity_document_back}"`);
       expect(page.body).toMatch(new RegExp(`data-sensitive="document-number">${applicant.documentNumber}<`));
       expect(page.body).toContain('敏感信息');
       const [viewed] = await auditFor(reviewCase.id, 'review.case_viewed');
