@@ -384,6 +384,7 @@ const core = {
   "me.saved.mobile": "Your reserved mobile has been changed.",
   "me.error.mobile_same": "The new number is the one you have now",
   "register.error.confirm_mismatch": "The two passwords differ",
+  "register.result.my_information": "Sign in to My Information",
 } as const;
 
 export const en: Record<keyof typeof zhCN, string> = {

@@ -383,6 +383,7 @@ const core = {
   "me.saved.mobile": "预留手机号已更换。",
   "me.error.mobile_same": "新手机号码与当前预留手机号相同",
   "register.error.confirm_mismatch": "两次输入的密码不一致",
+  "register.result.my_information": "登录并前往我的信息",
 } as const;
 
 /** Feature areas keep their messages in messages/<area>.<locale>.ts. */

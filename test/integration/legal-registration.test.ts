@@ -639,6 +639,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       expect(result.body).toContain('法人实名认证未通过：单位名称、统一社会信用代码和法定代表人姓名与企业登记信息不一致。');
       expect(result.body).toContain('“在线办事—我的信息—修改法人信息”中核对修改');
       expect(result.body).toContain('上传营业执照、法定代表人身份证件及加盖单位公章的授权书，申请人工审核');
+      expect(result.body).toContain('href="/portal/login?login_type=legal">登录并前往我的信息</a>');
       expect(result.body).not.toContain('注册完成。');
     });
 

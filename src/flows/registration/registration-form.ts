@@ -130,6 +130,7 @@ export function showResult(deps: { chrome: PageChrome; flows: RegistrationFlowRe
       outcome: flow.verificationOutcome,
       outcomeKey: `${page.outcomePrefix}${flow.verificationOutcome}`,
       returnTo: page.signIn(flow.returnTo),
+      myInformation: `/portal/login?login_type=${page.kind}`,
     });
   };
 }
