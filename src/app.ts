@@ -13,6 +13,7 @@ import { browserCsrf } from './security/browser-csrf.js';
 import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
 import { registerPortalClient } from './portal/portal-client.js';
+import { SignInReturn } from './portal/sign-in-return.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
 import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
 import { smsRoutes } from './notify/sms.routes.js';
@@ -48,6 +49,7 @@ export async function createApp(context: AppContext): Promise<App> {
         jwks: keys,
         cookieKeys: [cookieKey.toString('base64url')],
         logger,
+        entityChoice: context.entityChoice,
       }),
     context.signingKeys,
     jwks,
@@ -97,6 +99,14 @@ export async function createApp(context: AppContext): Promise<App> {
     rateLimiter: context.rateLimiter,
     csrf: csrfTokens,
     chrome,
+    access: {
+      entityChoice: context.entityChoice,
+      accounts: context.accounts,
+      verification: context.verification,
+      entityVerification: context.entityVerification,
+      reviews: context.reviews,
+      rateLimiter: context.rateLimiter,
+    },
   });
   const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
   const registration = registrationRoutes({ chrome });
@@ -121,6 +131,11 @@ export async function createApp(context: AppContext): Promise<App> {
     csrf: csrfTokens,
     chrome,
     portalSessionMiddleware: withPortalSession,
+    signInReturn: new SignInReturn(
+      async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
+      settings.ttl.interaction,
+      settings.production,
+    ),
   });
   const sms = smsRoutes({
     smsCodes: context.smsCodes,

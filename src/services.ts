@@ -42,6 +42,8 @@ import { ReviewCaseRepository } from './review/review-case.repository.js';
 import { ReviewService } from './review/review.service.js';
 import { UploadRepository } from './uploads/upload.repository.js';
 import { UploadService } from './uploads/upload.service.js';
+import { EntityChoiceService } from './access/entity-choice.service.js';
+import { EntitySelectionRepository } from './access/entity-selection.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -65,6 +67,8 @@ export interface AppContext {
   enterpriseRegistry: EnterpriseRegistry;
   entityVerification: EntityVerificationService;
   authorizations: EntityAuthorizationRepository;
+  /** Which entity a sign-in acts for (business systems' access policies). */
+  entityChoice: EntityChoiceService;
   clock: Clock;
   profiles: ProfileService;
   portalSessions: PortalSessionRepository;
@@ -108,6 +112,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
   const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
+  const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
+  const authorizations = new EntityAuthorizationRepository(db);
   return {
     settings,
     logger,
@@ -120,7 +126,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     captchas,
     rateLimiter,
     login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
-    clients: clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production),
+    clients: clientRegistry,
     signingKeys: new SigningKeys(db, crypt),
     referenceRegister,
     identityAuthority,
@@ -128,7 +134,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     referenceEntities,
     enterpriseRegistry,
     entityVerification: new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock),
-    authorizations: new EntityAuthorizationRepository(db),
+    authorizations,
+    entityChoice: new EntityChoiceService(clientRegistry, authorizations, new EntitySelectionRepository(db), audit, clock),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
     portalSessions: new PortalSessionRepository(db, crypt),

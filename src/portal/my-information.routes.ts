@@ -20,6 +20,7 @@ import { SMS_CAPTCHA_PURPOSE } from '../notify/sms.routes.js';
 import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { requirePortalLogin } from './portal-auth.routes.js';
+import type { SignInReturn } from './sign-in-return.js';
 
 export interface MyInformationDeps {
   profiles: ProfileService;
@@ -33,6 +34,8 @@ export interface MyInformationDeps {
   reviews: Pick<ReviewService, 'latestDecisionFor'>;
   smsCodes: Pick<SmsCodeService, 'requestCode'>;
   captchas: CaptchaService;
+  /** The business system's sign-in that sent the user here (返回继续登录). */
+  signInReturn: SignInReturn;
 }
 
 type Section = 'profile' | 'password' | 'upload' | 'mobile';
@@ -112,12 +115,16 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         saved: typeof ctx.query.saved === 'string' && !(ctx.query.saved === 'upload' && account.realNameStatus !== 'pending_review') ? ctx.query.saved : undefined,
         verification: verificationMessage(ctx.query.verification),
         csrf: ctx.state.csrfToken,
+        signInReturn: await deps.signInReturn.current(ctx),
       },
       status,
     );
   }
 
-  router.get('/', (ctx) => render(ctx));
+  router.get('/', (ctx) => {
+    deps.signInReturn.remember(ctx);
+    return render(ctx);
+  });
 
   /** 上传自然人信息: the document's front and back for manual review, when automatic verification failed. */
   router.post('/upload', async (ctx) => {
