@@ -132,14 +132,12 @@ export function accessPolicy(deps: AccessPolicyDeps): interactionPolicy.DefaultP
             { entity: requestedEntity(oidc.params?.entity), picked: typeof picked === 'string' ? picked : undefined },
           );
           decisions.set(ctx, decision);
-          const grantId = oidc.grant!.jti;
           switch (decision.kind) {
             case 'not_needed':
-              if (account.kind === 'natural') await entityChoice.release(grantId, endGrantTokens(ctx));
               return Check.NO_NEED_TO_PROMPT;
             case 'chosen':
               await entityChoice.bind(
-                { grantId, agentAccountId: account.id, clientId, authorization: decision.authorization, method: decision.method },
+                { grantId: oidc.grant!.jti, agentAccountId: account.id, clientId, authorization: decision.authorization, method: decision.method },
                 endGrantTokens(ctx),
                 actorOf(ctx),
               );

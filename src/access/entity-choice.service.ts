@@ -6,7 +6,8 @@
  *   natural account, entity needed ──none effective──▶ refused
  *        │ one effective (or the one the RP asked for with `entity`) ──▶ chosen
  *        │ several ──▶ choose (the picker) ──picked──▶ chosen
- *   legal account: refused only when the RP asked for another entity
+ *   legal account: refused only when the RP asked for another entity (`entity`)
+ *   a system that needs no entity: nothing to choose, whatever it asks
  *
  * An authorization stops counting the moment it is revoked or the agent is no longer real-name
  * verified: tokens from a grant bound to it then lose act_for, and its refresh tokens stop working.
@@ -74,8 +75,7 @@ export class EntityChoiceService {
     if (subject.kind === 'legal') {
       return entity && subject.uscc !== entity ? { kind: 'refused', reason: 'entity_mismatch' } : { kind: 'not_needed' };
     }
-    // An RP that names an entity wants the account to act for it, whatever its policy says.
-    if (!entity && !this.clients.relyingParties.get(clientId)?.policy.entityAuthorizationRequired) return { kind: 'not_needed' };
+    if (!this.needsEntity(clientId)) return { kind: 'not_needed' };
 
     const effective = (await this.authorizations.effectiveFor(subject.id)).filter((authorization) => coversSystem(authorization, clientId));
     const candidates = entity ? effective.filter((authorization) => authorization.uscc === entity) : effective;
@@ -118,13 +118,12 @@ export class EntityChoiceService {
     });
   }
 
-  /** A sign-in that acts for no entity: the grant's earlier choice (and the tokens made with it) end. */
-  async release(grantId: string, endTokens: (grantId: string) => Promise<void>): Promise<void> {
-    if (await this.selections.remove(grantId)) await endTokens(grantId);
-  }
-
-  /** What the token's grant acts for now, for the claims of `agentAccountId` at `clientId`. */
+  /**
+   * What the token's grant acts for now, for the claims of `agentAccountId` at `clientId`. Only a
+   * system that needs an entity has selections: the others' token requests skip the query.
+   */
   async actingFor(grantId: string, agentAccountId: string, clientId: string): Promise<ActingFor> {
+    if (!this.needsEntity(clientId)) return { state: 'none' };
     const selection = await this.selections.find(grantId);
     if (!selection || selection.agentAccountId !== agentAccountId) return { state: 'none' };
     const authorization = (await this.authorizations.effectiveFor(agentAccountId)).find(
@@ -146,6 +145,11 @@ export class EntityChoiceService {
       requestId: actor.requestId,
       details: { reason: input.reason, ...input.details },
     });
+  }
+
+  /** Whether a natural account signing in to this system acts for an entity (its access policy). */
+  private needsEntity(clientId: string): boolean {
+    return this.clients.relyingParties.get(clientId)?.policy.entityAuthorizationRequired ?? false;
   }
 
   private actForClaim(authorization: EffectiveAuthorization): ActForClaim {

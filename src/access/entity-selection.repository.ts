@@ -43,9 +43,4 @@ export class EntitySelectionRepository {
       .onConflict('grant_id')
       .merge(['agent_account_id', 'authorization_id', 'chosen_at']);
   }
-
-  /** Removes the grant's selection; true when there was one. */
-  async remove(grantId: string): Promise<boolean> {
-    return (await this.db('oidc_entity_selections').where({ grant_id: grantId }).delete()) > 0;
-  }
 }

@@ -96,7 +96,8 @@ describe('access policies of business systems', () => {
       expect(page.status).toBe(200);
       expect(page.url).toMatch(new RegExp(`^${app.url}/interaction/`));
       expect(page.body).toContain('需要完成实名认证');
-      expect(page.body).toContain(`“测试系统 ${hightech.clientId}”仅接受已通过实名认证的账号登录`);
+      expect(page.body).toContain(`您正在登录：测试系统 ${hightech.clientId}`);
+      expect(page.body).toContain('该系统仅接受已通过实名认证的账号登录');
       expect(page.body).toContain('未实名认证');
       const back = encodeURIComponent(`/interaction/${interactionUid(page)}`);
       expect(page.body).toContain(`href="/portal/me?return_to=${back}"`);
@@ -153,6 +154,28 @@ describe('access policies of business systems', () => {
       expect(page.body).toContain('审核未通过');
       expect(page.body).toContain('原因：证件照片模糊，请重新拍摄');
       expect(formAction(page.body, /\/verify$/, page.url)).toBeDefined();
+    });
+
+    test('when 立即认证 is pressed again and again, then after ten tries in ten minutes the page asks to wait (429) and the sign-in stays open', async () => {
+      const natural = await createNaturalAccount(app);
+      let { agent, page } = await signInTo(hightech, natural);
+      for (let attempt = 1; attempt <= 10; attempt += 1) {
+        page = await submitForm(agent, hightech, page, /\/verify$/);
+        expect(page.status).toBe(200);
+        expect(page.body).toContain('请先填写姓名、证件类型和证件号码');
+      }
+      const limited = await submitForm(agent, hightech, page, /\/verify$/);
+      expect(limited.status).toBe(429);
+      expect(limited.body).toContain('操作过于频繁');
+      expect(limited.body).toContain('需要完成实名认证');
+    });
+
+    test('when the system asks for English, then the real-name page is in English', async () => {
+      const natural = await createNaturalAccount(app);
+      const { page } = await signInTo(hightech, natural, { ui_locales: 'en' });
+      expect(page.body).toContain('Real-name verification required');
+      expect(page.body).toContain('Verify now');
+      expect(page.body).toContain('Back to the system');
     });
 
     test('when the system does not require real-name verification, then an unverified account signs in directly', async () => {
@@ -265,6 +288,17 @@ describe('access policies of business systems', () => {
         subject_id: second.entity.account.id,
         details: { clientId: hightech.clientId, authorizationId: second.authorizationId, uscc: second.uscc, method: 'picked' },
       });
+    });
+
+    test('when the grant of a sign-in ends, then its entity selection goes with it', async () => {
+      const natural = await verifiedAgent();
+      await authorizingEntity(natural, [hightech.clientId]);
+      const { request, page } = await signInTo(hightech, natural);
+      await hightech.callback(page.url, request);
+      const [selection] = await app.context.db('oidc_entity_selections').where({ agent_account_id: natural.account.id });
+      expect(selection).toBeDefined();
+      await app.context.db('oidc_models').where({ kind: 'Grant', id: selection.grant_id }).delete();
+      expect(await app.context.db('oidc_entity_selections').where({ agent_account_id: natural.account.id })).toHaveLength(0);
     });
 
     test('when the picker is posted with an authorization that is not offered, or without its CSRF token, then nothing is chosen', async () => {
@@ -399,8 +433,8 @@ describe('access policies of business systems', () => {
       expect(smeTokens.claims()!.act_for).toMatchObject({ uscc: forSme.uscc });
       expect(await sme.userinfo(smeTokens.access_token, natural.account.id)).toMatchObject({ act_for: { uscc: forSme.uscc } });
 
-      // A system that needs no entity gets none.
-      const toOpen = await open.openAuthorization(first.agent, ORG_SCOPE);
+      // A system that needs no entity gets none, even when it names one.
+      const toOpen = await open.openAuthorization(first.agent, { ...ORG_SCOPE, entity: forSme.uscc });
       const openTokens = await open.callback(toOpen.page.url, toOpen.request);
       expect(openTokens.claims()).not.toHaveProperty('act_for');
       expect(await open.userinfo(openTokens.access_token, natural.account.id)).not.toHaveProperty('act_for');

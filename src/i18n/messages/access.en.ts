@@ -11,7 +11,7 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.actions': 'Other options',
 
   'access.real_name.title': 'Real-name verification required',
-  'access.real_name.intro': '“{client}” accepts only real-name verified accounts. Once your account is verified, this sign-in continues.',
+  'access.real_name.intro': 'This system accepts only real-name verified accounts. Once your account is verified, this sign-in continues.',
   'access.real_name.steps': 'Get verified',
   'access.real_name.verify_title': 'Verify now',
   'access.real_name.verify_hint': 'Run automatic real-name verification again with the information you have saved.',
@@ -31,7 +31,7 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.real_name.legal.incomplete': 'First complete the unit name, unified social credit code and legal representative in My Information, then verify; units from Hong Kong, Macao, Taiwan or abroad upload documents for manual review.',
 
   'access.entity.title': 'Choose the unit you act for',
-  'access.entity.intro': '“{client}” is used on behalf of a unit. These units have authorized you as their agent; choose the one you act for in this sign-in:',
+  'access.entity.intro': 'This system is used on behalf of a unit. These units have authorized you as their agent; choose the one you act for in this sign-in:',
   'access.entity.legend': 'Unit',
   'access.entity.uscc': 'Unified social credit code: {uscc}',
   'access.entity.registration_number': 'Registration number: {number}',

@@ -13,7 +13,7 @@ export const accessZhCN = {
 
   // Real-name verification required
   'access.real_name.title': '需要完成实名认证',
-  'access.real_name.intro': '“{client}”仅接受已通过实名认证的账号登录。完成认证后，本次登录将继续进行。',
+  'access.real_name.intro': '该系统仅接受已通过实名认证的账号登录。完成认证后，本次登录将继续进行。',
   'access.real_name.steps': '完成实名认证',
   'access.real_name.verify_title': '立即认证',
   'access.real_name.verify_hint': '使用您已保存的信息，立即重新进行自动实名认证。',
@@ -34,7 +34,7 @@ export const accessZhCN = {
 
   // Choosing the unit to act for
   'access.entity.title': '选择代办单位',
-  'access.entity.intro': '“{client}”需要您以单位代办人的身份办理。您获得了以下单位的代办授权，请选择本次代办的单位：',
+  'access.entity.intro': '该系统需要您以单位代办人的身份办理。您获得了以下单位的代办授权，请选择本次代办的单位：',
   'access.entity.legend': '代办单位',
   'access.entity.uscc': '统一社会信用代码：{uscc}',
   'access.entity.registration_number': '单位注册号码：{number}',
