@@ -112,16 +112,23 @@ export function accessPages(deps: AccessPagesDeps, kit: InteractionKit) {
     );
   }
 
+  /** 403: the sign-in is refused, with what the user can do about it. */
   function showRefusal(ctx: Context, interaction: InteractionDetails, account: Account, reason: EntityRefusal) {
-    renderPage(ctx, kit.chrome, 'access/refused', {
-      uid: interaction.uid,
-      csrf: kit.csrfToken(interaction.uid),
-      clientName: clientNameOf(ctx, interaction),
-      account,
-      reason,
-      entity: requestedEntity(interaction.params.entity),
-      realNameSettled: isRealNameSettled(account.realNameStatus),
-    });
+    renderPage(
+      ctx,
+      kit.chrome,
+      'access/refused',
+      {
+        uid: interaction.uid,
+        csrf: kit.csrfToken(interaction.uid),
+        clientName: clientNameOf(ctx, interaction),
+        account,
+        reason,
+        entity: requestedEntity(interaction.params.entity),
+        realNameSettled: isRealNameSettled(account.realNameStatus),
+      },
+      403,
+    );
   }
 
   function showPicker(ctx: Context, interaction: InteractionDetails, decision: Extract<EntityDecision, { kind: 'choose' }>, error?: string, status = 200) {

@@ -7,7 +7,7 @@
  *        │ one effective (or the one the RP asked for with `entity`) ──▶ chosen
  *        │ several ──▶ choose (the picker) ──picked──▶ chosen
  *   legal account: refused only when the RP asked for another entity (`entity`)
- *   a system that needs no entity: nothing to choose, whatever it asks
+ *   natural account, a system that needs no entity: nothing to choose, whatever the RP asks
  *
  * An authorization stops counting the moment it is revoked or the agent is no longer real-name
  * verified: tokens from a grant bound to it then lose act_for, and its refresh tokens stop working.

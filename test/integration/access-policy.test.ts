@@ -229,7 +229,7 @@ describe('access policies of business systems', () => {
     test('when a verified natural account without any authorization signs in, then the refusal page explains agents, and going back gives access_denied at the system', async () => {
       const natural = await verifiedAgent();
       const { agent, request, page } = await signInTo(hightech, natural);
-      expect(page.status).toBe(200);
+      expect(page.status).toBe(403);
       expect(page.body).toContain('无法登录该系统');
       expect(alertText(page.body)).toContain('没有任何单位对该系统的有效代办授权');
       expect(page.body).toContain('什么是代办人？');
