@@ -20,18 +20,22 @@ describe('access policies in a real browser', () => {
   let app: TestApp;
   const browser = new TestBrowser();
   const rp = new TestRelyingParty(unique('hightech'), 'rp-secret-0123456789-0123456789-ae');
+  const legalOnly = new TestRelyingParty(unique('legal'), 'rp-secret-0123456789-0123456789-af');
 
   beforeAll(async () => {
-    await rp.listen();
-    app = await startTestApp({ clients: [rp.clientEntry({ policy: SHIPPED_POLICY })], env: { ADDRESS_LOGIN_FAILURES: '100000' } });
-    await rp.discover(app.url);
+    await Promise.all([rp.listen(), legalOnly.listen()]);
+    app = await startTestApp({
+      clients: [rp.clientEntry({ policy: SHIPPED_POLICY }), legalOnly.clientEntry({ policy: { account_kinds: ['legal'] } })],
+      env: { ADDRESS_LOGIN_FAILURES: '100000' },
+    });
+    await Promise.all([rp.discover(app.url), legalOnly.discover(app.url)]);
     await browser.launch();
   }, 60_000);
   afterEach(() => browser.closeContexts());
   afterAll(async () => {
     await browser.close();
     await app?.close();
-    await rp.close();
+    await Promise.all([rp.close(), legalOnly.close()]);
   });
 
   const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
@@ -59,9 +63,9 @@ describe('access policies in a real browser', () => {
     return { uscc: entity.account.legal!.uscc!, orgName, authorizationId };
   }
 
-  async function signIn(page: Page, person: CreatedAccount, url: string) {
-    await page.goto(url);
-    const window = page.getByRole('tabpanel', { name: '自然人登录', exact: true });
+  async function signIn(page: Page, person: CreatedAccount, url?: string) {
+    if (url) await page.goto(url);
+    const window = page.getByRole('tabpanel', { name: person.window === 'legal' ? '法人登录' : '自然人登录', exact: true });
     await window.getByLabel('登录名').fill(person.loginName);
     await window.getByLabel('密码').fill(person.password);
     await Promise.all([page.waitForEvent('load'), window.getByRole('button', { name: '登录', exact: true }).click()]);
@@ -149,5 +153,26 @@ describe('access policies in a real browser', () => {
     const callback = new URL(page.url());
     expect(callback.searchParams.get('error')).toBe('access_denied');
     expect(callback.searchParams.get('state')).toBe(request.state);
+  });
+
+  test('when a person signs in to a system that accepts only legal accounts, then the login page says so with the legal window open, and the unit’s account then completes the sign-in', async () => {
+    const person = await createNaturalAccount(app);
+    const unit = await createLegalAccount(app);
+    const request = await legalOnly.authorizationRequest({ scope: 'openid org' });
+
+    const page = await browser.newPage();
+    await page.goto(request.url);
+    // The window this system accepts is open from the start; the person picks the other one.
+    expect(await page.getByRole('tab', { name: '法人登录' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByRole('tab', { name: '自然人登录' }).click();
+    await signIn(page, person);
+    await page.waitForURL(/\/interaction\/[^/?]+$/);
+    expect(await page.getByRole('status').first().textContent()).toContain('您当前登录的是自然人账号');
+    expect(await page.getByRole('tab', { name: '法人登录' }).getAttribute('aria-selected')).toBe('true');
+    await screenshot(page, 'access-login-kind.png');
+
+    // The natural session ends through oidc-provider's self-submitting form (allowed by the page's CSP).
+    await Promise.all([page.waitForURL((url) => url.href.startsWith(legalOnly.redirectUri)), signIn(page, unit)]);
+    expect((await legalOnly.callback(page.url(), request)).claims()).toMatchObject({ sub: unit.account.id, uscc: unit.account.legal!.uscc });
   });
 });
