@@ -22,7 +22,8 @@ describe('access policies of business systems', () => {
   const open = new TestRelyingParty(unique('open'), 'rp-secret-0123456789-0123456789-a3');
   const legalOnly = new TestRelyingParty(unique('legal'), 'rp-secret-0123456789-0123456789-a4');
   const agentsOnly = new TestRelyingParty(unique('agents'), 'rp-secret-0123456789-0123456789-a5');
-  const rps = [hightech, sme, open, legalOnly, agentsOnly];
+  const thirdParty = new TestRelyingParty(unique('third'), 'rp-secret-0123456789-0123456789-a6');
+  const rps = [hightech, sme, open, legalOnly, agentsOnly, thirdParty];
 
   beforeAll(async () => {
     await Promise.all(rps.map((rp) => rp.listen()));
@@ -33,6 +34,7 @@ describe('access policies of business systems', () => {
         open.clientEntry({ policy: { account_kinds: ['natural', 'legal'], real_name_required: false } }),
         legalOnly.clientEntry({ policy: { account_kinds: ['legal'], real_name_required: false } }),
         agentsOnly.clientEntry({ policy: { account_kinds: ['natural'], real_name_required: false, entity_authorization_required: true } }),
+        thirdParty.clientEntry({ first_party: false, policy: SHIPPED_POLICY }),
       ],
     });
     await Promise.all(rps.map((rp) => rp.discover(app.url)));
@@ -438,6 +440,20 @@ describe('access policies of business systems', () => {
       const openTokens = await open.callback(toOpen.page.url, toOpen.request);
       expect(openTokens.claims()).not.toHaveProperty('act_for');
       expect(await open.userinfo(openTokens.access_token, natural.account.id)).not.toHaveProperty('act_for');
+    });
+
+    test('when a system that is not first-party needs an entity, then the consent page comes first and the picker binds the grant it made', async () => {
+      const natural = await verifiedAgent();
+      await authorizingEntity(natural, 'all');
+      const wanted = await authorizingEntity(natural, 'all');
+      const { agent, request, page } = await signInTo(thirdParty, natural);
+      expect(page.body).toContain('授权确认');
+      const picker = await submitForm(agent, thirdParty, page, /\/confirm$/);
+      expect(picker.body).toContain('选择代办单位');
+      const done = await submitForm(agent, thirdParty, picker, /\/entity$/, { authorizationId: wanted.authorizationId });
+      const tokens = await thirdParty.callback(done.url, request);
+      expect(tokens.claims()!.act_for).toMatchObject({ uscc: wanted.uscc });
+      expect(await thirdParty.userinfo(tokens.access_token, natural.account.id)).toMatchObject({ act_for: { uscc: wanted.uscc } });
     });
 
     test('when prompt=none needs the picker, then the system gets interaction_required', async () => {
