@@ -14,6 +14,7 @@ import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
 import { registerPortalClient } from './portal/portal-client.js';
 import { serviceItemsRoutes } from './portal/service-items.routes.js';
+import { SignInReturn } from './portal/sign-in-return.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
 import { naturalRegistrationRoutes } from './flows/registration/natural-registration.routes.js';
 import { legalRegistrationRoutes } from './flows/registration/legal-registration.routes.js';
@@ -51,6 +52,7 @@ export async function createApp(context: AppContext): Promise<App> {
         jwks: keys,
         cookieKeys: [cookieKey.toString('base64url')],
         logger,
+        entityChoice: context.entityChoice,
       }),
     context.signingKeys,
     jwks,
@@ -101,6 +103,14 @@ export async function createApp(context: AppContext): Promise<App> {
     rateLimiter: context.rateLimiter,
     csrf: csrfTokens,
     chrome,
+    access: {
+      entityChoice: context.entityChoice,
+      accounts: context.accounts,
+      verification: context.verification,
+      entityVerification: context.entityVerification,
+      reviews: context.reviews,
+      rateLimiter: context.rateLimiter,
+    },
   });
   const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
   const registration = registrationRoutes({ chrome });
@@ -137,6 +147,11 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
     portalSessionMiddleware: withPortalSession,
     legal: { legalProfiles: context.legalProfiles, entityVerification: context.entityVerification },
+    signInReturn: new SignInReturn(
+      async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
+      settings.ttl.interaction,
+      settings.production,
+    ),
   });
   const agents = agentsRoutes({
     authorizations: context.authorizationService,

@@ -46,6 +46,8 @@ import { ReviewCaseRepository } from './review/review-case.repository.js';
 import { ReviewService } from './review/review.service.js';
 import { UploadRepository } from './uploads/upload.repository.js';
 import { UploadService } from './uploads/upload.service.js';
+import { EntityChoiceService } from './access/entity-choice.service.js';
+import { EntitySelectionRepository } from './access/entity-selection.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -70,6 +72,8 @@ export interface AppContext {
   entityVerification: EntityVerificationService;
   authorizations: EntityAuthorizationRepository;
   authorizationService: EntityAuthorizationService;
+  /** Which entity a sign-in acts for (business systems' access policies). */
+  entityChoice: EntityChoiceService;
   clock: Clock;
   profiles: ProfileService;
   legalProfiles: LegalProfileService;
@@ -140,6 +144,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     entityVerification,
     authorizations,
     authorizationService: new EntityAuthorizationService(db, authorizations, accounts, smsCodes, rateLimiter, audit, clientRegistry),
+    entityChoice: new EntityChoiceService(clientRegistry, authorizations, new EntitySelectionRepository(db), audit, clock),
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
     legalProfiles: new LegalProfileService(db, accounts, audit, clock),

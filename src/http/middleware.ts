@@ -80,8 +80,12 @@ export function securityHeaders(production: boolean) {
     "object-src 'none'",
   ].join('; ');
   return async (ctx: Context, next: Next) => {
-    await next();
+    // Set before the downstream runs: oidc-provider adds the hash of its one inline script (the
+    // form that ends the old session when another account signs in, in the same sign-in) to
+    // script-src, and that addition must survive.
     ctx.set('Content-Security-Policy', csp);
+    await next();
+    if (!ctx.response.get('Content-Security-Policy')) ctx.set('Content-Security-Policy', csp);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');

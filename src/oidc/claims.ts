@@ -1,13 +1,16 @@
 import type { ClaimsAccount } from '../accounts/account.types.js';
 
-/** Claims per scope (SPEC §2). `sub` and `account_type` go with `openid`. */
+/**
+ * Claims per scope (SPEC §2). `sub` and `account_type` go with `openid`. `act_for` (a natural
+ * account acting for an entity) is added by findAccount from the grant's entity selection.
+ */
 export const CLAIMS_BY_SCOPE = {
   openid: ['sub', 'account_type'],
   profile: ['name', 'preferred_username'],
   phone: ['phone_number', 'phone_number_verified'],
   email: ['email', 'email_verified'],
   real_name: ['real_name_status', 'real_name_verified_at'],
-  org: ['uscc', 'org_name', 'org_type', 'registration_region'],
+  org: ['uscc', 'org_name', 'org_type', 'registration_region', 'act_for'],
 } as const;
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'phone', 'email', 'real_name', 'org'] as const;

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { AccountKind } from '../accounts/account.types.js';
+import { accessPages, type AccessPagesDeps } from '../access/access.routes.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { LOGIN_CAPTCHA_PURPOSE, LoginRefused, type LoginService } from '../flows/login/login.service.js';
 import { renderPage, type PageChrome } from '../http/render.js';
@@ -20,6 +21,8 @@ export interface InteractionDeps {
   rateLimiter: RateLimiter;
   csrf: CsrfTokens;
   chrome: PageChrome;
+  /** The pages of the business systems' access policies (real-name verification, entity choice). */
+  access: Omit<AccessPagesDeps, 'clients'>;
 }
 
 interface LoginForm {
@@ -28,6 +31,8 @@ interface LoginForm {
   errors: Partial<Record<string, string>>;
   message?: string;
   captchaRequired: boolean;
+  /** Another account is signing in from one of the access policy's pages (切换账号). */
+  switching?: boolean;
 }
 
 const CAPTCHA_REFRESHES_PER_MINUTE = 30;
@@ -35,8 +40,9 @@ const CAPTCHA_REFRESHES_PER_MINUTE = 30;
 const isWindow = (value: unknown): value is AccountKind => value === 'natural' || value === 'legal';
 
 /**
- * The OP's interaction pages: the login page with its two windows, and consent for RPs that are
- * not first-party. Each step ends with interactionResult, which hands control back to oidc-provider.
+ * The OP's interaction pages: the login page with its two windows, consent for RPs that are not
+ * first-party, and the access policy's pages (src/access/). Each step ends with interactionResult,
+ * which hands control back to oidc-provider.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { providers, clients, login, captchas, rateLimiter, csrf, chrome } = deps;
@@ -55,8 +61,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return interaction;
   }
 
-  async function finish(ctx: Context, result: Record<string, unknown>) {
-    const redirectTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  /**
+   * `merge` keeps the results of the steps before (login, consent) with this one: oidc-provider asks
+   * again for a prompt the RP requested (prompt=login, prompt=consent) unless its result is there.
+   */
+  async function finish(ctx: Context, result: Record<string, unknown>, merge = false) {
+    const redirectTo = await providers.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   }
@@ -67,9 +77,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
   }
 
+  const access = accessPages(
+    { ...deps.access, clients },
+    { details, finish: (ctx, result) => finish(ctx, result, true), requireCsrf, csrfToken: (uid) => csrf.issue(`interaction:${uid}`), chrome },
+  );
+
   async function renderLogin(ctx: Context, interaction: Awaited<ReturnType<typeof details>>, form: LoginForm, status = 200) {
     const clientId = interaction.params.client_id as string;
     const t = ctx.state.t;
+    const notice = access.loginNotice(ctx, interaction);
     renderPage(
       ctx,
       chrome,
@@ -80,6 +96,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         clientName: clients.relyingParties.get(clientId)?.name[ctx.state.locale as 'zh-CN' | 'en'],
         form: { ...form, message: form.message, errors: form.errors },
         captcha: form.captchaRequired ? await captchas.create(LOGIN_CAPTCHA_PURPOSE) : null,
+        policyNotice: notice.message,
+        backUrl: form.switching ? `/interaction/${interaction.uid}` : undefined,
         t,
       },
       status,
@@ -88,13 +106,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
-    if (interaction.prompt.name === 'login') {
-      const queryWindow = ctx.query.window;
+    const queryWindow = ctx.query.window;
+    // 切换账号 on an access policy page opens the login page (a window given) in the same sign-in.
+    const switching = access.handles(interaction.prompt.name) && isWindow(queryWindow);
+    if (interaction.prompt.name === 'login' || switching) {
       const requested = interaction.params.login_type;
-      const window = isWindow(queryWindow) ? queryWindow : isWindow(requested) ? requested : 'natural';
+      const preferred = access.loginNotice(ctx, interaction).window;
+      const window = isWindow(queryWindow) ? queryWindow : isWindow(requested) ? requested : (preferred ?? 'natural');
       // ?captcha=1 is the no-JavaScript "show another captcha" link: the page keeps asking for one.
       const captchaRequired = ctx.query.captcha === '1';
-      return renderLogin(ctx, interaction, { window, loginName: '', errors: {}, captchaRequired });
+      return renderLogin(ctx, interaction, { window, loginName: '', errors: {}, captchaRequired, switching });
     }
     if (interaction.prompt.name === 'consent') {
       const clientId = interaction.params.client_id as string;
@@ -106,6 +127,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         scopes: String(interaction.params.scope ?? 'openid').split(' '),
       });
     }
+    if (access.handles(interaction.prompt.name)) return access.show(ctx, interaction);
     throw new DomainError('error.session_expired', 400);
   });
 
@@ -121,7 +143,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/login', async (ctx) => {
     const interaction = await details(ctx);
     requireCsrf(ctx);
-    if (interaction.prompt.name !== 'login') throw new DomainError('error.session_expired', 400);
+    const switching = access.handles(interaction.prompt.name);
+    if (interaction.prompt.name !== 'login' && !switching) throw new DomainError('error.session_expired', 400);
     const body = ctx.request.body as Record<string, string | undefined>;
     const window: AccountKind = isWindow(body.window) ? body.window : 'natural';
     const loginName = String(body.loginName ?? '').slice(0, 200);
@@ -135,7 +158,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         ip: ctx.ip,
         requestId: ctx.state.requestId,
       });
-      return await finish(ctx, { login: { accountId, amr: ['pwd'], remember: true } });
+      // ts: the time of authentication, kept when a later step hands this result back again (merge).
+      return await finish(ctx, { login: { accountId, amr: ['pwd'], remember: true, ts: Math.floor(Date.now() / 1000) } });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const t = ctx.state.t;
@@ -151,6 +175,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
           errors,
           message: error instanceof ValidationError ? undefined : t(error.code, error.params),
           captchaRequired,
+          switching,
         },
         error.status,
       );
@@ -177,10 +202,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   });
 
   router.post('/abort', async (ctx) => {
-    await details(ctx);
+    const interaction = await details(ctx);
     requireCsrf(ctx);
-    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' });
+    await finish(ctx, { error: 'access_denied', error_description: access.abortDescription(interaction) });
   });
+
+  access.routes(router);
 
   return router;
 }

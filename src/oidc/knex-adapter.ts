@@ -39,6 +39,9 @@ const SQL = {
  */
 const GRANT_FOLLOWS = new Set(['RefreshToken', 'AuthorizationCode']);
 
+/** The models that belong to a grant and end with it (oidc-provider's memory adapter: "grantable"). */
+const GRANT_MEMBERS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+
 interface Row {
   payload: AdapterPayload;
   consumed_at: Date | string | null;
@@ -134,9 +137,14 @@ export function knexAdapterFactory(db: Db) {
       await run('destroy', [this.kind, id]);
     }
 
+    /**
+     * The grant's codes and tokens, as oidc-provider's own adapter does. An Interaction names its
+     * grant too, and must survive: ending an OP session to switch accounts revokes the old
+     * account's grants while the interaction being answered still waits.
+     */
     async revokeByGrantId(grantId: string): Promise<void> {
       dropPrefetched(grantId);
-      await db('oidc_models').where({ grant_id: grantId }).delete();
+      await db('oidc_models').where({ grant_id: grantId }).whereIn('kind', GRANT_MEMBERS).delete();
     }
   };
 }

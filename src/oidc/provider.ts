@@ -1,5 +1,7 @@
 import Provider, { type Configuration, type KoaContextWithOIDC, type JWK } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account.repository.js';
+import { accessPolicy, validateEntityParameter } from '../access/access-policy.js';
+import type { ActForClaim, EntityChoiceService } from '../access/entity-choice.service.js';
 import type { Db } from '../db/database.js';
 import { renderTemplate, switchLanguageUrl } from '../http/render.js';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey } from '../i18n/index.js';
@@ -17,6 +19,7 @@ export interface ProviderDeps {
   jwks: { keys: JWK[] };
   cookieKeys: string[];
   logger: Logger;
+  entityChoice: EntityChoiceService;
 }
 
 /** OAuth error codes we explain in the user's words; others get a generic sentence. */
@@ -49,7 +52,7 @@ function clientName(clients: ClientRegistry, clientId: string | undefined, local
 
 /** The whole OP is this one configuration object (node-oidc-provider's design). */
 export function createProvider(deps: ProviderDeps): Provider {
-  const { settings, db, accounts, clients, jwks, cookieKeys, logger } = deps;
+  const { settings, db, accounts, clients, jwks, cookieKeys, logger, entityChoice } = deps;
   const { ttl } = settings;
 
   const configuration: Configuration = {
@@ -69,7 +72,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid] } as unknown as Configuration['claims'],
     // RPs read the claims of their scopes straight from the ID token, not only from userinfo.
     conformIdTokenClaims: false,
-    extraParams: ['login_type'],
+    extraParams: { login_type: null, entity: validateEntityParameter },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -101,12 +104,34 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     interactions: {
+      policy: accessPolicy({ clients, entityChoice }),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
-    async findAccount(_ctx, sub) {
+    /**
+     * `profile` is the account for the access policy's checks. With a token, the entity its grant
+     * acts for: a code or refresh token whose authorization has ended since is refused (the token
+     * endpoint answers invalid_grant); an access token keeps its other claims, without act_for.
+     */
+    async findAccount(ctx, sub, token) {
       const account = await accounts.findClaimsAccount(sub);
       if (!account || account.status === 'disabled') return undefined;
-      return { accountId: account.id, claims: async () => ({ ...accountClaims(account), sub: account.id }) };
+      let actFor: ActForClaim | undefined;
+      if (token?.grantId && token.clientId && account.kind === 'natural') {
+        const acting = await entityChoice.actingFor(token.grantId, account.id, token.clientId);
+        if (acting.state === 'effective') actFor = acting.claim;
+        if (acting.state === 'ended' && token.kind !== 'AccessToken') {
+          await entityChoice.recordRefusal(
+            { accountId: account.id, clientId: token.clientId, reason: 'authorization_ended', details: { token: token.kind } },
+            { ip: ctx.ip, requestId: ctx.state.requestId as string | undefined },
+          );
+          return undefined;
+        }
+      }
+      return {
+        accountId: account.id,
+        profile: account,
+        claims: async () => ({ ...accountClaims(account), sub: account.id, ...(actFor ? { act_for: actFor } : {}) }),
+      };
     },
     /**
      * First-party business systems never show a consent page: their grant is made (and topped up

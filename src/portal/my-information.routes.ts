@@ -21,6 +21,7 @@ import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-doc
 import type { CsrfTokens } from '../security/csrf.js';
 import { requirePortalLogin } from './portal-auth.routes.js';
 import { legalInformationRoutes, legalPageData, type LegalInformationDeps, type LegalSection } from './legal-information.routes.js';
+import type { SignInReturn } from './sign-in-return.js';
 
 export interface MyInformationDeps {
   profiles: ProfileService;
@@ -36,6 +37,8 @@ export interface MyInformationDeps {
   captchas: CaptchaService;
   /** 修改法人信息 and 上传法人信息 for legal accounts. */
   legal: LegalInformationDeps;
+  /** The business system's sign-in that sent the user here (返回继续登录). */
+  signInReturn: SignInReturn;
 }
 
 type Section = 'profile' | 'password' | 'upload' | 'mobile' | LegalSection;
@@ -116,12 +119,16 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         verification: verificationMessage(ctx.query.verification),
         legal: account.kind === 'legal' ? legalPageData(ctx, account, state) : undefined,
         csrf: ctx.state.csrfToken,
+        signInReturn: await deps.signInReturn.current(ctx),
       },
       status,
     );
   }
 
-  router.get('/', (ctx) => render(ctx));
+  router.get('/', (ctx) => {
+    deps.signInReturn.remember(ctx);
+    return render(ctx);
+  });
 
   /** 上传自然人信息: the document's front and back for manual review, when automatic verification failed. */
   router.post('/upload', async (ctx) => {
