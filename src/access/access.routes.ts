@@ -5,13 +5,14 @@ import type { AccountRepository } from '../accounts/account.repository.js';
 import type { Account, AccountKind } from '../accounts/account.types.js';
 import { DomainError } from '../errors.js';
 import { renderPage, type PageChrome } from '../http/render.js';
-import type { Locale, MessageKey, Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import type { ClientRegistry } from '../oidc/clients.js';
 import type { ReviewService } from '../review/review.service.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import type { EntityVerificationService } from '../verification/entity-verification.service.js';
 import { VERIFICATION_OUTCOME_MESSAGES } from '../verification/verification.messages.js';
-import type { VerificationOutcome, VerificationService } from '../verification/verification.service.js';
+import { legalOutcomeMessage } from '../verification/entity-verification.messages.js';
+import type { VerificationService } from '../verification/verification.service.js';
 import { isRealNameSettled, REAL_NAME_PROMPT, requestedEntity, SELECT_ENTITY_PROMPT, type SelectEntityResult } from './access-policy.js';
 import type { EntityChoiceService, EntityDecision, EntityRefusal } from './entity-choice.service.js';
 
@@ -39,15 +40,6 @@ export interface AccessPagesDeps {
 /** 立即认证 asks a (paid) outside authority: a few tries per account and window are plenty. */
 const VERIFY_ATTEMPTS = 10;
 const VERIFY_WINDOW_SECONDS = 600;
-
-/** Legal units are checked by name, USCC and legal representative: their own wording. */
-const LEGAL_OUTCOME_MESSAGES: Record<VerificationOutcome, MessageKey> = {
-  verified: 'verification.outcome.verified',
-  mismatch: 'access.real_name.legal.mismatch',
-  unavailable: 'access.real_name.legal.unavailable',
-  document_taken: 'access.real_name.legal.document_taken',
-  incomplete: 'access.real_name.legal.incomplete',
-};
 
 /** What the RP is told when the user goes back from a page: error access_denied with this description. */
 const ABORT_DESCRIPTIONS: Record<string, string> = {
@@ -97,8 +89,9 @@ export function accessPages(deps: AccessPagesDeps, kit: InteractionKit) {
         account,
         rejectionReason: decision?.outcome === 'rejected' ? decision.reason : undefined,
         notice,
-        profileUrl: continueUrl(interaction.uid),
-        uploadUrl: `${continueUrl(interaction.uid)}#upload-title`,
+        // The sections of My Information for this kind of account.
+        profileUrl: `${continueUrl(interaction.uid)}#${account.kind === 'legal' ? 'legal-title' : 'profile-title'}`,
+        uploadUrl: `${continueUrl(interaction.uid)}#${account.kind === 'legal' ? 'legal-upload-title' : 'upload-title'}`,
       },
       status,
     );
@@ -205,8 +198,9 @@ export function accessPages(deps: AccessPagesDeps, kit: InteractionKit) {
           account.kind === 'legal'
             ? await deps.entityVerification.verifyLegalAccount(account.id, actor)
             : await deps.verification.verifyNaturalAccount(account.id, actor);
-        const messages = account.kind === 'legal' ? LEGAL_OUTCOME_MESSAGES : VERIFICATION_OUTCOME_MESSAGES;
-        await showRealName(ctx, interaction, (await accounts.findById(account.id)) ?? account, t(messages[outcome]));
+        // Units are checked by name, USCC and legal representative: their own wording.
+        const message = account.legal ? legalOutcomeMessage(outcome, account.legal.registrationRegion) : VERIFICATION_OUTCOME_MESSAGES[outcome];
+        await showRealName(ctx, interaction, (await accounts.findById(account.id)) ?? account, t(message));
       });
 
       /** The picker's choice; the select_entity check accepts it only if it is still a candidate. */

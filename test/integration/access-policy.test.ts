@@ -102,8 +102,8 @@ describe('access policies of business systems', () => {
       expect(page.body).toContain('该系统仅接受已通过实名认证的账号登录');
       expect(page.body).toContain('未实名认证');
       const back = encodeURIComponent(`/interaction/${interactionUid(page)}`);
-      expect(page.body).toContain(`href="/portal/me?return_to=${back}"`);
-      expect(page.body).toContain(`href="/portal/me?return_to=${back}#upload-title"`);
+      expect(page.body).toContain(`href="/portal/me?return_to=${back}#legal-title"`);
+      expect(page.body).toContain(`href="/portal/me?return_to=${back}#legal-upload-title"`);
 
       // Not in the register yet: a mismatch, said in the unit's terms; the sign-in waits.
       const mismatch = await submitForm(agent, hightech, page, /\/verify$/);

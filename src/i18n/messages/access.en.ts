@@ -25,10 +25,6 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.real_name.pending': 'Your documents are being reviewed. Once they are approved, choose “Continue” to finish this sign-in; or go back to the system now and sign in again after the approval.',
   'access.real_name.rejected': 'The manual review did not pass. Correct your information as the reason says and verify again, or upload new documents.',
   'access.real_name.continue': 'Continue',
-  'access.real_name.legal.mismatch': 'Verification failed: the unit name, unified social credit code and legal representative’s name do not match. Check and correct them in My Information; if they are correct, upload documents for manual review.',
-  'access.real_name.legal.unavailable': 'The enterprise registry check is unavailable right now. Please try again later, or upload documents for manual review.',
-  'access.real_name.legal.document_taken': 'This unified social credit code already verifies another legal-entity account (one code verifies one account). If in doubt, file an appeal for the legal-entity account.',
-  'access.real_name.legal.incomplete': 'First complete the unit name, unified social credit code and legal representative in My Information, then verify; units from Hong Kong, Macao, Taiwan or abroad upload documents for manual review.',
 
   'access.entity.title': 'Choose the unit you act for',
   'access.entity.intro': 'This system is used on behalf of a unit. These units have authorized you as their agent; choose the one you act for in this sign-in:',

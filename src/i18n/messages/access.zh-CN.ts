@@ -27,10 +27,6 @@ export const accessZhCN = {
   'access.real_name.pending': '您提交的材料正在人工审核。审核通过后，点击“继续登录”即可完成本次登录；也可以先返回业务系统，审核通过后重新登录。',
   'access.real_name.rejected': '人工审核未通过。请根据原因更正信息后重新认证，或重新上传材料。',
   'access.real_name.continue': '继续登录',
-  'access.real_name.legal.mismatch': '实名认证未通过：单位名称、统一社会信用代码与法定代表人姓名不一致。请在“我的信息”中核对更正；如信息无误，请上传材料申请人工审核。',
-  'access.real_name.legal.unavailable': '企业登记信息核验服务暂时不可用，请稍后再试，或上传材料申请人工审核。',
-  'access.real_name.legal.document_taken': '该统一社会信用代码已用于其他法人账号的实名认证（一个统一社会信用代码只能认证一个法人账号）。如有疑问，请通过法人账号申诉处理。',
-  'access.real_name.legal.incomplete': '请先在“我的信息”中完善单位名称、统一社会信用代码和法定代表人信息，再进行实名认证；港澳台地区及境外单位请上传材料申请人工审核。',
 
   // Choosing the unit to act for
   'access.entity.title': '选择代办单位',
