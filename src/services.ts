@@ -38,6 +38,8 @@ import { SmsCodeRepository } from './notify/sms-code.repository.js';
 import { SmsCodeService } from './notify/sms-code.service.js';
 import { createSmsSender } from './notify/sms-sender.factory.js';
 import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
+import { SmsNotices } from './notify/sms-notices.js';
+import { OneTimeCredentialService } from './flows/recovery/one-time-credential.service.js';
 import { OperatorRepository } from './review/operator.repository.js';
 import { OperatorService } from './review/operator.service.js';
 import { OperatorSessionRepository } from './review/operator-session.repository.js';
@@ -80,6 +82,8 @@ export interface AppContext {
   portalSessions: PortalSessionRepository;
   smsOutbox: SmsOutboxRepository;
   smsCodes: SmsCodeService;
+  smsNotices: SmsNotices;
+  oneTimeCredentials: OneTimeCredentialService;
   naturalRegistration: NaturalRegistrationService;
   legalRegistration: LegalRegistrationService;
   registrationFlows: RegistrationFlowRepository;
@@ -151,6 +155,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     portalSessions: new PortalSessionRepository(db, crypt),
     smsOutbox,
     smsCodes,
+    smsNotices: new SmsNotices(smsSender, settings.sms.signName, logger),
+    oneTimeCredentials: new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds),
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
     legalRegistration: new LegalRegistrationService(accountService, smsCodes, entityVerification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),

@@ -73,6 +73,9 @@ const envSchema = z.object({
   SMS_TEMPLATE_CHANGE_MOBILE: z.string().min(1).optional(),
   SMS_TEMPLATE_LOOKUP: z.string().min(1).optional(),
   SMS_TEMPLATE_AUTHORIZE: z.string().min(1).optional(),
+  SMS_TEMPLATE_NOTICE_PASSWORD_RESET: z.string().min(1).optional(),
+  SMS_TEMPLATE_NOTICE_APPEAL_APPROVED: z.string().min(1).optional(),
+  SMS_TEMPLATE_NOTICE_APPEAL_REJECTED: z.string().min(1).optional(),
   SMS_TENCENT_SECRET_ID: z.string().min(1).optional(),
   SMS_TENCENT_SECRET_KEY: z.string().min(1).optional(),
   SMS_TENCENT_SDK_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric SmsSdkAppId').optional(),
@@ -85,6 +88,7 @@ const envSchema = z.object({
   SMS_DAILY_PER_ADDRESS: integer(1).default(50),
   // Review console and uploads
   UPLOAD_MAX_BYTES: integer(1024, 20 * 1024 * 1024).default(1024 * 1024),
+  ONE_TIME_CREDENTIAL_TTL: seconds(24 * 60 * 60),
   CONSOLE_IDLE_TIMEOUT: seconds(30 * 60),
   CONSOLE_SESSION_TTL: seconds(8 * 3600),
 });
@@ -164,6 +168,8 @@ function buildSettings(env: z.infer<typeof envSchema>) {
     },
     /** Identity-document images (SPEC §4): refused above this, before anything is stored. */
     uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
+    /** How long the one-time credential of an approved appeal signs in (SPEC §7: 24 hours). */
+    oneTimeCredentialTtlSeconds: env.ONE_TIME_CREDENTIAL_TTL,
     reviewConsole: {
       /** A console session ends after this long without a request... */
       idleTimeoutSeconds: env.CONSOLE_IDLE_TIMEOUT,
@@ -208,6 +214,9 @@ function smsGateway(env: z.infer<typeof envSchema>, production: boolean) {
         code_change_mobile: ids.code_change_mobile ?? required('SMS_TEMPLATE_CHANGE_MOBILE', why),
         code_lookup: ids.code_lookup ?? required('SMS_TEMPLATE_LOOKUP', why),
         code_authorize: ids.code_authorize ?? required('SMS_TEMPLATE_AUTHORIZE', why),
+        notice_password_reset: ids.notice_password_reset ?? required('SMS_TEMPLATE_NOTICE_PASSWORD_RESET', why),
+        notice_appeal_approved: ids.notice_appeal_approved ?? required('SMS_TEMPLATE_NOTICE_APPEAL_APPROVED', why),
+        notice_appeal_rejected: ids.notice_appeal_rejected ?? required('SMS_TEMPLATE_NOTICE_APPEAL_REJECTED', why),
       };
       return {
         kind: 'tencent',
@@ -231,6 +240,9 @@ function smsTemplateIds(env: z.infer<typeof envSchema>): Partial<Record<SmsTempl
     code_change_mobile: env.SMS_TEMPLATE_CHANGE_MOBILE,
     code_lookup: env.SMS_TEMPLATE_LOOKUP,
     code_authorize: env.SMS_TEMPLATE_AUTHORIZE,
+    notice_password_reset: env.SMS_TEMPLATE_NOTICE_PASSWORD_RESET,
+    notice_appeal_approved: env.SMS_TEMPLATE_NOTICE_APPEAL_APPROVED,
+    notice_appeal_rejected: env.SMS_TEMPLATE_NOTICE_APPEAL_REJECTED,
   };
 }
 

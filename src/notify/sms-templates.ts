@@ -7,8 +7,12 @@
 export const SMS_PURPOSES = ['register', 'reset', 'appeal', 'change_mobile', 'lookup', 'authorize'] as const;
 export type SmsPurpose = (typeof SMS_PURPOSES)[number];
 
+/** Messages that tell people what happened to their account (no code to type back). */
+export const SMS_NOTICES = ['password_reset', 'appeal_approved', 'appeal_rejected'] as const;
+export type SmsNotice = (typeof SMS_NOTICES)[number];
+
 /** Our name of a message template; gateways map it to their own template ids (settings). */
-export type SmsTemplate = `code_${SmsPurpose}`;
+export type SmsTemplate = `code_${SmsPurpose}` | `notice_${SmsNotice}`;
 
 export function isSmsPurpose(value: unknown): value is SmsPurpose {
   return SMS_PURPOSES.includes(value as SmsPurpose);
@@ -42,6 +46,33 @@ export function codeMessage(purpose: SmsPurpose, code: string, ttlSeconds: numbe
     text: `【${signName}】验证码 ${code}，您正在${ACTION[purpose]}，${minutes} 分钟内有效。请勿泄露给他人。`,
     params: { code, minutes },
   };
+}
+
+/** A notice's variables, in the order cloud templates number them. */
+export type NoticeParams = {
+  /** 您的账号 {loginName} 的密码已于 {time} 重置。 */
+  password_reset: { loginName: string; time: string };
+  /** The one-time credential is digits only, so maskCodes hides it wherever the text is logged. */
+  appeal_approved: { caseNumber: string; loginName: string; credential: string; hours: string };
+  appeal_rejected: { caseNumber: string; reason: string };
+};
+
+const NOTICE_TEXT: { [N in SmsNotice]: (params: NoticeParams[N]) => string } = {
+  password_reset: (p) => `您的账号 ${p.loginName} 的密码已于 ${p.time} 重置。如非本人操作，请立即联系技术支持。`,
+  appeal_approved: (p) =>
+    `您的申诉（编号 ${p.caseNumber}）已审核通过。登录名：${p.loginName}，一次性登录密码：${p.credential}，${p.hours} 小时内有效，仅可使用一次，登录后须设置新密码。请勿泄露给他人。`,
+  appeal_rejected: (p) => `您的申诉（编号 ${p.caseNumber}）未通过审核，原因：${p.reason}。`,
+};
+
+export interface NoticeMessage {
+  template: SmsTemplate;
+  text: string;
+  params: Record<string, string>;
+}
+
+/** `【科技部政务服务平台】您的申诉（编号 …）已审核通过。…` */
+export function noticeMessage<N extends SmsNotice>(notice: N, params: NoticeParams[N], signName: string): NoticeMessage {
+  return { template: `notice_${notice}`, text: `【${signName}】${NOTICE_TEXT[notice](params)}`, params };
 }
 
 /** The text with every run of 4 or more digits starred: what logs may show of a message. */

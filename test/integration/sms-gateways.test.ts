@@ -93,7 +93,7 @@ describe('HTTP JSON gateway adapter', () => {
 describe('Tencent Cloud SMS adapter (official SDK)', () => {
   const api = new FakeGateway();
   const secretKey = 'fake-tencent-secret-key-0123456789';
-  const templateIds = { code_register: '1000001', code_reset: '1000002', code_appeal: '1000003', code_change_mobile: '1000004', code_lookup: '1000005', code_authorize: '1000006' };
+  const templateIds = { code_register: '1000001', code_reset: '1000002', code_appeal: '1000003', code_change_mobile: '1000004', code_lookup: '1000005', code_authorize: '1000006', notice_password_reset: '1000007', notice_appeal_approved: '1000008', notice_appeal_rejected: '1000009' };
   let adapter: TencentSmsAdapter;
 
   beforeAll(async () => {
