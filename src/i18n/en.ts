@@ -4,6 +4,9 @@ import { legalVerificationEn } from './messages/legal-verification.en.js';
 import { authorizationsEn } from './messages/authorizations.en.js';
 import { accessEn } from './messages/access.en.js';
 import { serviceItemsEn } from './messages/service-items.en.js';
+import { recoveryEn } from './messages/recovery.en.js';
+import { appealsEn } from './messages/appeals.en.js';
+import { credentialLoginEn } from './messages/credential-login.en.js';
 
 
 const core = {
@@ -394,4 +397,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...authorizationsEn,
   ...accessEn,
   ...serviceItemsEn,
+  ...recoveryEn,
+  ...appealsEn,
+  ...credentialLoginEn,
 };

@@ -3,6 +3,9 @@ import { legalVerificationZhCN } from './messages/legal-verification.zh-CN.js';
 import { authorizationsZhCN } from './messages/authorizations.zh-CN.js';
 import { accessZhCN } from './messages/access.zh-CN.js';
 import { serviceItemsZhCN } from './messages/service-items.zh-CN.js';
+import { recoveryZhCN } from './messages/recovery.zh-CN.js';
+import { appealsZhCN } from './messages/appeals.zh-CN.js';
+import { credentialLoginZhCN } from './messages/credential-login.zh-CN.js';
 
 /** zh-CN is the source language: every key starts here (or in messages/), and en.ts must have the same keys. */
 const core = {
@@ -394,4 +397,7 @@ export const zhCN = {
   ...authorizationsZhCN,
   ...accessZhCN,
   ...serviceItemsZhCN,
+  ...recoveryZhCN,
+  ...appealsZhCN,
+  ...credentialLoginZhCN,
 } as const;

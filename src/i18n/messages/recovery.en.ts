@@ -1,0 +1,4 @@
+import type { recoveryZhCN } from './recovery.zh-CN.js';
+
+export const recoveryEn: Record<keyof typeof recoveryZhCN, string> = {
+};
