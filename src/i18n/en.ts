@@ -321,8 +321,6 @@ const core = {
   'console.queue.submitted_at': 'Submitted',
   'console.queue.kind': 'Kind',
   'console.queue.login_name': 'Login name',
-  'console.queue.name': 'Name',
-  'console.queue.document': 'Document',
   'console.queue.waiting': 'Waiting',
   'console.queue.open': 'Review',
   'console.kind.natural_verification': 'Natural person verification',

@@ -320,8 +320,6 @@ const core = {
   'console.queue.submitted_at': '提交时间',
   'console.queue.kind': '类型',
   'console.queue.login_name': '登录名',
-  'console.queue.name': '姓名',
-  'console.queue.document': '证件',
   'console.queue.waiting': '已等待',
   'console.queue.open': '审核',
   'console.kind.natural_verification': '自然人实名认证',
