@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { AccountKind } from '../accounts/account.types.js';
-import { accessPages, type AccessPagesDeps } from '../access/access.routes.js';
+import { accessPages, type AccessPagesDeps, type InteractionKit } from '../access/access.routes.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { ONE_TIME_CREDENTIAL_AMR } from '../flows/credential-login/change-password.policy.js';
 import { newPasswordPages, type NewPasswordPagesDeps } from '../flows/credential-login/new-password.routes.js';
@@ -45,8 +45,9 @@ const isWindow = (value: unknown): value is AccountKind => value === 'natural' |
 
 /**
  * The OP's interaction pages: the login page with its two windows, consent for RPs that are not
- * first-party, and the access policy's pages (src/access/). Each step ends with interactionResult,
- * which hands control back to oidc-provider.
+ * first-party, 设置新密码 after a sign-in with a one-time credential (src/flows/credential-login/)
+ * and the access policy's pages (src/access/). Each step ends with interactionResult, which hands
+ * control back to oidc-provider.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { providers, clients, login, captchas, rateLimiter, csrf, chrome } = deps;
@@ -81,7 +82,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
   }
 
-  const kit = { details, finish: (ctx: Context, result: Record<string, unknown>) => finish(ctx, result, true), requireCsrf, csrfToken: (uid: string) => csrf.issue(`interaction:${uid}`), chrome };
+  const kit: InteractionKit = {
+    details,
+    finish: (ctx, result) => finish(ctx, result, true),
+    requireCsrf,
+    csrfToken: (uid) => csrf.issue(`interaction:${uid}`),
+    chrome,
+  };
   const access = accessPages({ ...deps.access, clients }, kit);
   const newPassword = newPasswordPages({ ...deps.newPassword, clients }, kit);
   /** The pages of our own prompts, after login; each can lead back to the login page (切换账号). */
@@ -113,7 +120,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     const queryWindow = ctx.query.window;
-    // 切换账号 on an access policy page opens the login page (a window given) in the same sign-in.
+    // 切换账号 on one of those pages opens the login page (a window given) in the same sign-in.
     const switching = Boolean(stepFor(interaction.prompt.name)) && isWindow(queryWindow);
     if (interaction.prompt.name === 'login' || switching) {
       const requested = interaction.params.login_type;
