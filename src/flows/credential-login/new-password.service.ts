@@ -14,7 +14,7 @@ import type { OneTimeCredentialService } from '../recovery/one-time-credential.s
 /** The sign-in's credential expired, was replaced by a newer one, or set a password already. */
 export class CredentialNoLongerValid extends DomainError {
   constructor() {
-    super('credential.error.no_longer_valid', 409);
+    super('credential.invalid', 409);
   }
 }
 

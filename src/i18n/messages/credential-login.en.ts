@@ -12,5 +12,4 @@ export const credentialLoginEn: Record<keyof typeof credentialLoginZhCN, string>
   'credential.error.new_password_required': 'Enter a new password',
   'credential.error.confirm_required': 'Enter the new password again',
   'credential.error.same_as_credential': 'The new password must not be the one-time password',
-  'credential.error.no_longer_valid': 'The one-time password has expired or has been used: it can no longer set a new password.',
 } as const;

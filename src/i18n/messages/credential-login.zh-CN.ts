@@ -12,5 +12,4 @@ export const credentialLoginZhCN = {
   'credential.error.new_password_required': '请输入新密码',
   'credential.error.confirm_required': '请再次输入新密码',
   'credential.error.same_as_credential': '新密码不能与一次性登录密码相同',
-  'credential.error.no_longer_valid': '一次性登录密码已过期或已使用，不能再用它设置新密码。',
 } as const;
