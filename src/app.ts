@@ -111,6 +111,7 @@ export async function createApp(context: AppContext): Promise<App> {
       reviews: context.reviews,
       rateLimiter: context.rateLimiter,
     },
+    newPassword: { accounts: context.accounts, newPasswords: context.newPasswords },
   });
   const portalAuth = portalAuthRoutes({ settings, portal, sessions: context.portalSessions, accounts: context.accounts, csrf: csrfTokens, logger });
   const registration = registrationRoutes({ chrome });

@@ -40,6 +40,7 @@ import { createSmsSender } from './notify/sms-sender.factory.js';
 import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
 import { SmsNotices } from './notify/sms-notices.js';
 import { OneTimeCredentialService } from './flows/recovery/one-time-credential.service.js';
+import { NewPasswordService } from './flows/credential-login/new-password.service.js';
 import { OperatorRepository } from './review/operator.repository.js';
 import { OperatorService } from './review/operator.service.js';
 import { OperatorSessionRepository } from './review/operator-session.repository.js';
@@ -84,6 +85,8 @@ export interface AppContext {
   smsCodes: SmsCodeService;
   smsNotices: SmsNotices;
   oneTimeCredentials: OneTimeCredentialService;
+  /** 设置新密码 after a sign-in with a one-time credential. */
+  newPasswords: NewPasswordService;
   naturalRegistration: NaturalRegistrationService;
   legalRegistration: LegalRegistrationService;
   registrationFlows: RegistrationFlowRepository;
@@ -126,6 +129,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
   const authorizations = new EntityAuthorizationRepository(db);
+  const oneTimeCredentials = new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds);
+  const portalSessions = new PortalSessionRepository(db, crypt);
   return {
     settings,
     logger,
@@ -137,7 +142,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     hasher,
     captchas,
     rateLimiter,
-    login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection),
+    login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection, oneTimeCredentials),
     clients: clientRegistry,
     signingKeys: new SigningKeys(db, crypt),
     referenceRegister,
@@ -152,11 +157,12 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     clock,
     profiles: new ProfileService(db, accounts, hasher, audit, clock, smsCodes),
     legalProfiles: new LegalProfileService(db, accounts, audit, clock),
-    portalSessions: new PortalSessionRepository(db, crypt),
+    portalSessions,
     smsOutbox,
     smsCodes,
     smsNotices: new SmsNotices(smsSender, settings.sms.signName, logger),
-    oneTimeCredentials: new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds),
+    oneTimeCredentials,
+    newPasswords: new NewPasswordService(db, accounts, hasher, oneTimeCredentials, audit, portalSessions),
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
     legalRegistration: new LegalRegistrationService(accountService, smsCodes, entityVerification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),

@@ -2,8 +2,10 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { AccountKind } from '../accounts/account.types.js';
-import { accessPages, type AccessPagesDeps } from '../access/access.routes.js';
+import { accessPages, type AccessPagesDeps, type InteractionKit } from '../access/access.routes.js';
 import { DomainError, ValidationError } from '../errors.js';
+import { ONE_TIME_CREDENTIAL_AMR } from '../flows/credential-login/change-password.policy.js';
+import { newPasswordPages, type NewPasswordPagesDeps } from '../flows/credential-login/new-password.routes.js';
 import { LOGIN_CAPTCHA_PURPOSE, LoginRefused, type LoginService } from '../flows/login/login.service.js';
 import { renderPage, type PageChrome } from '../http/render.js';
 import { matchLocale } from '../i18n/index.js';
@@ -23,6 +25,8 @@ export interface InteractionDeps {
   chrome: PageChrome;
   /** The pages of the business systems' access policies (real-name verification, entity choice). */
   access: Omit<AccessPagesDeps, 'clients'>;
+  /** 设置新密码 after a sign-in with a one-time credential. */
+  newPassword: Omit<NewPasswordPagesDeps, 'clients'>;
 }
 
 interface LoginForm {
@@ -41,8 +45,9 @@ const isWindow = (value: unknown): value is AccountKind => value === 'natural' |
 
 /**
  * The OP's interaction pages: the login page with its two windows, consent for RPs that are not
- * first-party, and the access policy's pages (src/access/). Each step ends with interactionResult,
- * which hands control back to oidc-provider.
+ * first-party, 设置新密码 after a sign-in with a one-time credential (src/flows/credential-login/)
+ * and the access policy's pages (src/access/). Each step ends with interactionResult, which hands
+ * control back to oidc-provider.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { providers, clients, login, captchas, rateLimiter, csrf, chrome } = deps;
@@ -77,10 +82,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
   }
 
-  const access = accessPages(
-    { ...deps.access, clients },
-    { details, finish: (ctx, result) => finish(ctx, result, true), requireCsrf, csrfToken: (uid) => csrf.issue(`interaction:${uid}`), chrome },
-  );
+  const kit: InteractionKit = {
+    details,
+    finish: (ctx, result) => finish(ctx, result, true),
+    requireCsrf,
+    csrfToken: (uid) => csrf.issue(`interaction:${uid}`),
+    chrome,
+  };
+  const access = accessPages({ ...deps.access, clients }, kit);
+  const newPassword = newPasswordPages({ ...deps.newPassword, clients }, kit);
+  /** The pages of our own prompts, after login; each can lead back to the login page (切换账号). */
+  const stepPages = [newPassword, access];
+  const stepFor = (prompt: string) => stepPages.find((pages) => pages.handles(prompt));
 
   async function renderLogin(ctx: Context, interaction: Awaited<ReturnType<typeof details>>, form: LoginForm, status = 200) {
     const clientId = interaction.params.client_id as string;
@@ -107,8 +120,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     const queryWindow = ctx.query.window;
-    // 切换账号 on an access policy page opens the login page (a window given) in the same sign-in.
-    const switching = access.handles(interaction.prompt.name) && isWindow(queryWindow);
+    // 切换账号 on one of those pages opens the login page (a window given) in the same sign-in.
+    const switching = Boolean(stepFor(interaction.prompt.name)) && isWindow(queryWindow);
     if (interaction.prompt.name === 'login' || switching) {
       const requested = interaction.params.login_type;
       const preferred = access.loginNotice(ctx, interaction).window;
@@ -127,7 +140,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         scopes: String(interaction.params.scope ?? 'openid').split(' '),
       });
     }
-    if (access.handles(interaction.prompt.name)) return access.show(ctx, interaction);
+    const step = stepFor(interaction.prompt.name);
+    if (step) return step.show(ctx, interaction);
     throw new DomainError('error.session_expired', 400);
   });
 
@@ -143,13 +157,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/login', async (ctx) => {
     const interaction = await details(ctx);
     requireCsrf(ctx);
-    const switching = access.handles(interaction.prompt.name);
+    const switching = Boolean(stepFor(interaction.prompt.name));
     if (interaction.prompt.name !== 'login' && !switching) throw new DomainError('error.session_expired', 400);
     const body = ctx.request.body as Record<string, string | undefined>;
     const window: AccountKind = isWindow(body.window) ? body.window : 'natural';
     const loginName = String(body.loginName ?? '').slice(0, 200);
     try {
-      const accountId = await login.authenticate({
+      const { accountId, method } = await login.authenticate({
         window,
         loginName,
         password: String(body.password ?? ''),
@@ -159,7 +173,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         requestId: ctx.state.requestId,
       });
       // ts: the time of authentication, kept when a later step hands this result back again (merge).
-      return await finish(ctx, { login: { accountId, amr: ['pwd'], remember: true, ts: Math.floor(Date.now() / 1000) } });
+      // A one-time credential's amr holds the sign-in at the change_password prompt until a new password is set.
+      const amr = method === 'one_time_credential' ? [ONE_TIME_CREDENTIAL_AMR] : ['pwd'];
+      return await finish(ctx, { login: { accountId, amr, remember: true, ts: Math.floor(Date.now() / 1000) } });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const t = ctx.state.t;
@@ -208,6 +224,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   });
 
   access.routes(router);
+  newPassword.routes(router);
 
   return router;
 }

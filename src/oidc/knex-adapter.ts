@@ -152,9 +152,16 @@ export function knexAdapterFactory(db: Db) {
 /**
  * Ends every OP session, grant, code and token of one account (after a password change or reset).
  * RPs learn of it when their refresh fails or at the next sign-in.
+ *
+ * `keepSessionUid`: the OP session of a sign-in that is still going on (the new password set in
+ * its interaction) stays, or oidc-provider could not resume that interaction. Its grants end like
+ * every other, and are made again as the sign-in completes. Interactions carry no top-level
+ * accountId, so they are never touched.
  */
-export async function revokeAccountGrants(db: Db, accountId: string): Promise<number> {
-  return db('oidc_models').whereRaw(`payload->>'accountId' = ?`, [accountId]).delete();
+export async function revokeAccountGrants(db: Db, accountId: string, keepSessionUid?: string): Promise<number> {
+  const rows = db('oidc_models').whereRaw(`payload->>'accountId' = ?`, [accountId]);
+  if (keepSessionUid) rows.whereNot((kept) => kept.where({ kind: 'Session', uid: keepSessionUid }));
+  return rows.delete();
 }
 
 /** Expired rows are invisible to find(); this removes them. Called on an interval by main. */

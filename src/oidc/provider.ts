@@ -3,6 +3,7 @@ import type { AccountRepository } from '../accounts/account.repository.js';
 import { accessPolicy, validateEntityParameter } from '../access/access-policy.js';
 import type { ActForClaim, EntityChoiceService } from '../access/entity-choice.service.js';
 import type { Db } from '../db/database.js';
+import { requirePasswordChange } from '../flows/credential-login/change-password.policy.js';
 import { renderTemplate, switchLanguageUrl } from '../http/render.js';
 import { DEFAULT_LOCALE, translator, type Locale, type MessageKey } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
@@ -104,7 +105,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     interactions: {
-      policy: accessPolicy({ clients, entityChoice }),
+      policy: requirePasswordChange(accessPolicy({ clients, entityChoice })),
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     /**

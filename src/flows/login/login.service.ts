@@ -8,6 +8,7 @@ import type { CaptchaService } from '../../security/captcha.service.js';
 import type { PasswordHasher } from '../../security/password-hasher.js';
 import type { RateLimiter } from '../../security/rate-limiter.js';
 import type { Settings } from '../../settings.js';
+import type { OneTimeCredentialService } from '../recovery/one-time-credential.service.js';
 import type { LoginThrottleRepository } from './login-throttle.repository.js';
 
 export const LOGIN_CAPTCHA_PURPOSE = 'login';
@@ -21,6 +22,17 @@ export interface LoginAttempt {
   ip: string;
   requestId?: string;
 }
+
+/** How the user proved who they are: their password, or the one-time credential an approved appeal texted. */
+export type LoginMethod = 'password' | 'one_time_credential';
+
+export interface LoginSuccess {
+  accountId: string;
+  method: LoginMethod;
+}
+
+/** Looked up in place of an unknown account, so an unknown name costs the same query as a known one. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 
 /** A refused login. `captchaRequired` tells the page to show a captcha on the next attempt. */
 export class LoginRefused extends DomainError {
@@ -41,6 +53,10 @@ const minutesUntil = (date: Date) => Math.max(1, Math.ceil((date.getTime() - Dat
  * Password login with the protections of SPEC §6: captcha after N failures per login name, a lock
  * after M, a failure limit per address. Unknown names and wrong passwords take the same path,
  * the same time and the same answer.
+ *
+ * The password field also takes the account's one-time credential (SPEC §7), under the same
+ * protections: a wrong or expired one is a wrong password. The credential is not used up here but
+ * when the new password is set (the change_password prompt), so closing that page loses nothing.
  */
 export class LoginService {
   constructor(
@@ -51,6 +67,7 @@ export class LoginService {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly protection: Settings['loginProtection'],
+    private readonly oneTimeCredentials: Pick<OneTimeCredentialService, 'matches'>,
   ) {}
 
   /** Whether the page should show a captcha for this login name before the next attempt. */
@@ -60,8 +77,8 @@ export class LoginService {
     return state.failures >= this.protection.captchaAfter;
   }
 
-  /** Returns the account id, or throws LoginRefused. */
-  async authenticate(attempt: LoginAttempt): Promise<string> {
+  /** Returns the account and how it signed in, or throws LoginRefused. */
+  async authenticate(attempt: LoginAttempt): Promise<LoginSuccess> {
     const loginName = attempt.loginName.trim();
     const missing: Partial<Record<string, MessageKey>> = {};
     if (!loginName) missing.loginName = 'login.error.login_name_required';
@@ -96,7 +113,10 @@ export class LoginService {
     const passwordOk = credentials?.passwordHash
       ? await this.hasher.verify(credentials.passwordHash, attempt.password)
       : await this.hasher.verifyAgainstDummy(attempt.password);
-    if (!credentials || !passwordOk) return this.fail(attempt, loginName, true, credentials?.id);
+    // Asked whenever the password fails, for unknown names too: the same work for every failure.
+    const credentialOk = !passwordOk && (await this.oneTimeCredentials.matches(credentials?.id ?? NO_ACCOUNT, attempt.password));
+    if (!credentials || !(passwordOk || credentialOk)) return this.fail(attempt, loginName, true, credentials?.id);
+    const method: LoginMethod = passwordOk ? 'password' : 'one_time_credential';
 
     // Only a caller who knows the password learns the account's kind or state.
     if (credentials.status !== 'active') {
@@ -112,11 +132,11 @@ export class LoginService {
 
     await this.throttles.reset(key);
     await this.accounts.recordLogin(credentials.id);
-    if (this.hasher.needsRehash(credentials.passwordHash!)) {
+    if (method === 'password' && this.hasher.needsRehash(credentials.passwordHash!)) {
       await this.accounts.updatePasswordHash(credentials.id, await this.hasher.hash(attempt.password));
     }
-    await this.record(attempt, 'login.success', 'success', credentials.id);
-    return credentials.id;
+    await this.record(attempt, 'login.success', 'success', credentials.id, { method });
+    return { accountId: credentials.id, method };
   }
 
   private async fail(attempt: LoginAttempt, loginName: string, counted: boolean, accountId?: string): Promise<never> {
