@@ -139,6 +139,7 @@ export async function createApp(context: AppContext): Promise<App> {
   });
   const myInformation = myInformationRoutes({
     profiles: context.profiles,
+    portalSessions: context.portalSessions,
     verification: context.verification,
     upload: { db, uploads: context.uploads, reviews: context.reviews, rateLimiter: context.rateLimiter, csrf: csrfTokens },
     reviews: context.reviews,

@@ -20,10 +20,13 @@ import { SMS_CAPTCHA_PURPOSE } from '../notify/sms.routes.js';
 import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { requirePortalLogin } from './portal-auth.routes.js';
+import type { PortalSessionRepository } from './portal-session.repository.js';
 import { legalInformationRoutes, legalPageData, type LegalInformationDeps, type LegalSection } from './legal-information.routes.js';
 import type { SignInReturn } from './sign-in-return.js';
 
 export interface MyInformationDeps {
+  /** A password change ends the account's other portal sessions. */
+  portalSessions: Pick<PortalSessionRepository, 'deleteOthers'>;
   profiles: ProfileService;
   csrf: CsrfTokens;
   chrome: PageChrome;
@@ -219,6 +222,9 @@ export function myInformationRoutes(deps: MyInformationDeps): Router {
         { currentPassword: text('currentPassword'), newPassword: text('newPassword'), confirmPassword: text('confirmPassword') },
         { type: 'account', id: account.id, ip: ctx.ip, requestId: ctx.state.requestId },
       );
+      // The OP sessions ended with the change; a portal open elsewhere (perhaps by whoever knew the
+      // old password) ends too, this one stays.
+      await deps.portalSessions.deleteOthers(account.id, ctx.state.portal.sessionId as string);
       ctx.redirect('/portal/me?saved=password');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -47,6 +47,11 @@ export class PortalSessionRepository {
     return q.delete();
   }
 
+  /** A password change: every other portal session of the account ends, the one making it stays. */
+  async deleteOthers(accountId: string, keepId: string): Promise<number> {
+    return this.db('portal_sessions').where({ account_id: accountId }).whereNot({ id_hash: hash(keepId) }).delete();
+  }
+
   async purgeExpired(): Promise<number> {
     return this.db('portal_sessions').where('expires_at', '<=', this.db.fn.now()).delete();
   }

@@ -164,7 +164,7 @@ describe('the portal and My Information', () => {
     expect((await app.context.accounts.findById(user.account.id))!.natural!.name).toBe('张三');
   });
 
-  test('when the password is changed, then the old one is refused at the next sign-in, the OP sessions and refresh tokens end, and it is audited', async () => {
+  test('when the password is changed, then the old one is refused at the next sign-in, the OP sessions, refresh tokens and other portal sessions end, and it is audited', async () => {
     const user = await createNaturalAccount(app);
     const agent = new UserAgent();
     await portalSignIn(agent, user);
@@ -179,8 +179,16 @@ describe('the portal and My Information', () => {
     const weak = await postForm(agent, '/portal/me/password', { currentPassword: STRONG_PASSWORD, newPassword: 'short', confirmPassword: 'short' });
     expect(weak.body).toMatch(/id="newPassword-error">密码至少 8 位/);
 
+    // The same person is signed in at the portal in another browser too.
+    const elsewhere = new UserAgent();
+    await portalSignIn(elsewhere, user);
+    expect((await elsewhere.request(`${app.url}/portal/me`)).status).toBe(200);
+
     const changed = await postForm(agent, '/portal/me/password', { currentPassword: STRONG_PASSWORD, newPassword: 'New-Password-2024', confirmPassword: 'New-Password-2024' });
     expect(changed.status).toBe(302);
+    // The other browser's portal session ended; this one goes on.
+    expect((await elsewhere.request(`${app.url}/portal/me`)).status).toBe(302);
+    expect((await agent.request(`${app.url}/portal/me`)).status).toBe(200);
     await expect(rp.refresh(rpTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await app.context.db('audit_events').where({ event: 'password.changed', subject_id: user.account.id }).first()).toBeDefined();
 
