@@ -40,6 +40,8 @@ import { createSmsSender } from './notify/sms-sender.factory.js';
 import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
 import { SmsNotices } from './notify/sms-notices.js';
 import { OneTimeCredentialService } from './flows/recovery/one-time-credential.service.js';
+import { PasswordResetFlowRepository } from './flows/recovery/password-reset-flow.repository.js';
+import { PasswordResetService } from './flows/recovery/password-reset.service.js';
 import { OperatorRepository } from './review/operator.repository.js';
 import { OperatorService } from './review/operator.service.js';
 import { OperatorSessionRepository } from './review/operator-session.repository.js';
@@ -84,6 +86,9 @@ export interface AppContext {
   smsCodes: SmsCodeService;
   smsNotices: SmsNotices;
   oneTimeCredentials: OneTimeCredentialService;
+  /** 登录名重置密码 and its flows. */
+  passwordResets: PasswordResetService;
+  passwordResetFlows: PasswordResetFlowRepository;
   naturalRegistration: NaturalRegistrationService;
   legalRegistration: LegalRegistrationService;
   registrationFlows: RegistrationFlowRepository;
@@ -126,6 +131,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
   const authorizations = new EntityAuthorizationRepository(db);
+  const passwordResetFlows = new PasswordResetFlowRepository(db);
   return {
     settings,
     logger,
@@ -157,6 +163,22 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     smsCodes,
     smsNotices: new SmsNotices(smsSender, settings.sms.signName, logger),
     oneTimeCredentials: new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds),
+    passwordResetFlows,
+    passwordResets: new PasswordResetService(
+      db,
+      passwordResetFlows,
+      accounts,
+      new LoginThrottleRepository(db),
+      new PortalSessionRepository(db, crypt),
+      new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds),
+      smsCodes,
+      new SmsNotices(smsSender, settings.sms.signName, logger),
+      captchas,
+      rateLimiter,
+      hasher,
+      audit,
+      clock,
+    ),
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
     legalRegistration: new LegalRegistrationService(accountService, smsCodes, entityVerification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),

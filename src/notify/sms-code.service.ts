@@ -19,6 +19,13 @@ export interface CodeRequest {
   /** The client address, for the daily cap per address and the audit log. */
   ip: string;
   requestId?: string;
+  /**
+   * Count the request as a code sent — the same resend wait, daily caps and answer — but send
+   * nothing and store a code no one knows. For flows that must not tell whether a mobile is the one
+   * on record (password reset by login name): a code goes only to the reserved mobile, and another
+   * number gets the very same answer.
+   */
+  withhold?: boolean;
 }
 
 export interface CodeEntry {
@@ -110,6 +117,11 @@ export class SmsCodeService {
     if ('refused' in outcome) {
       await this.audit.record({ ...auditBase, event: 'sms.code_refused', outcome: 'refused', details: { ...details, reason: outcome.reason } });
       throw outcome.refused;
+    }
+
+    if (request.withhold) {
+      await this.audit.record({ ...auditBase, event: 'sms.code_withheld', outcome: 'refused', details });
+      return { resendAfterSeconds };
     }
 
     // Sent after commit: no transaction waits on the gateway.
