@@ -37,7 +37,7 @@ export const recoveryEn: Record<keyof typeof recoveryZhCN, string> = {
   'recovery.reset.code_sent': 'If this is the account\'s reserved mobile, a code has been sent; it is valid for 5 minutes. You can ask for another in {seconds} s.',
   'recovery.reset.done_title': 'Password reset',
   'recovery.reset.done': 'The password of {loginName} has been reset. Sign in with the new password.',
-  'recovery.reset.done_signed_out': 'To keep the account safe, it has been signed out of every business system, and any one-time password no longer works.',
+  'recovery.reset.done_signed_out': 'To keep the account safe, its earlier sign-ins and authorizations have ended, and any one-time password no longer works.',
   'recovery.reset.continue': 'OK, go to the government service platform',
   'recovery.restart': 'Start again',
   'recovery.view_result': 'See the result',

@@ -38,7 +38,7 @@ export const recoveryZhCN = {
   'recovery.reset.code_sent': '若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；{seconds} 秒后可重新获取。',
   'recovery.reset.done_title': '密码已重置',
   'recovery.reset.done': '登录名 {loginName} 的密码已重置，请使用新密码登录。',
-  'recovery.reset.done_signed_out': '为保护账号安全，该账号在各业务系统的登录均已退出，一次性登录密码（如有）已失效。',
+  'recovery.reset.done_signed_out': '为保护账号安全，该账号原有的登录状态和授权均已失效，一次性登录密码（如有）也已失效。',
   'recovery.reset.continue': '确定并跳转至政务服务平台',
   'recovery.restart': '重新找回密码',
   'recovery.view_result': '查看结果',
