@@ -148,6 +148,26 @@ describe('password reset by login name in a real browser', () => {
     await screenshot(page, 'recovery-verify-legal.png');
   });
 
+  test('when a flow is gone (made up, expired or another browser\'s), then a page says so and 重新找回密码 starts a new one; in English too', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${app.url}/recovery/reset/00000000-0000-4000-8000-000000000000`);
+    expect(response!.status()).toBe(404);
+    expect(await page.getByRole('alert').textContent()).toBe('找回密码页面已过期或无效，请重新开始。');
+    await screenshot(page, 'recovery-flow-gone.png');
+    await page.getByRole('link', { name: '重新找回密码' }).click();
+    await page.getByRole('heading', { level: 1, name: '登录名重置密码' }).waitFor();
+    expect(page.url()).toMatch(/\/recovery\/reset\/[0-9a-f-]{36}$/);
+
+    await page.goto(`${app.url}/recovery?lang=en`);
+    await page.getByRole('heading', { level: 1, name: 'Forgot password' }).waitFor();
+    await page.getByRole('link', { name: /Reset by login name/ }).click();
+    await page.getByLabel(/^Login name/).fill(unique('nobody'));
+    await page.getByLabel(/^Image code/).fill(CAPTCHA_ANSWER);
+    await submit(page, 'Look up');
+    await page.getByLabel(/^Reserved mobile/).waitFor();
+    await screenshot(page, 'recovery-verify-en.png');
+  });
+
   test('when the pages are opened on a phone, then nothing scrolls sideways and the fields keep a finger-sized height', async () => {
     const legal = await createLegalAccount(app);
     const page = await browser.newPage(PHONE);

@@ -66,8 +66,8 @@ export class ResetRateLimited extends DomainError {
   }
 }
 
-/** 4-digit year to minutes, in Beijing time (UTC+8 all year): what the SMS notice says. */
-export function beijingTime(at: Date): string {
+/** `YYYY-MM-DD HH:mm` in Beijing time (UTC+8 all year): the time the SMS notice gives. */
+function beijingTime(at: Date): string {
   return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
