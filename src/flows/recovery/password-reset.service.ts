@@ -119,10 +119,11 @@ export class PasswordResetService {
     if (Object.keys(fields).length || !name.ok) throw new ValidationError(fields);
     await this.limit(`recovery-lookup:${actor.ip}`, RESET_LIMITS.lookupPerAddress);
     await this.limit(`recovery-lookup-flow:${flow.id}`, RESET_LIMITS.lookupPerFlow);
-    await this.limit(`recovery-lookup-name:${loginNameKey(name.normalized)}`, RESET_LIMITS.lookupPerLoginName);
     if (!(await this.captchas.verify(input.captchaId, RESET_CAPTCHA_PURPOSE, input.captcha))) {
       throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
     }
+    // Counted once the captcha is answered: unsolved requests must not use up someone's name.
+    await this.limit(`recovery-lookup-name:${loginNameKey(name.normalized)}`, RESET_LIMITS.lookupPerLoginName);
 
     const credentials = await this.accounts.findCredentials(name.normalized);
     const now = this.clock();
@@ -153,10 +154,12 @@ export class PasswordResetService {
     if (!isValidMainlandMobile(input.mobile)) fields.mobile = 'account.error.mobile_invalid';
     if (!input.captcha.trim()) fields.captcha = 'login.error.captcha_required';
     if (Object.keys(fields).length) throw new ValidationError(fields);
-    await this.limitStep(flow, actor, 'code', RESET_LIMITS.codePerAddress, RESET_LIMITS.codePerFlow, RESET_LIMITS.codePerLoginName);
+    await this.limit(`recovery-code:${actor.ip}`, RESET_LIMITS.codePerAddress);
+    await this.limit(`recovery-code-flow:${flow.id}`, RESET_LIMITS.codePerFlow);
     if (!(await this.captchas.verify(input.captchaId, SMS_CAPTCHA_PURPOSE, input.captcha))) {
       throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
     }
+    await this.limit(`recovery-code-name:${loginNameKey(flow.context.loginName ?? '')}`, RESET_LIMITS.codePerLoginName);
     const mobile = normalizeMobile(input.mobile);
     const account = await this.account(flow);
     const reserved = account !== undefined && account.status !== 'disabled' && account.mobile === mobile;
@@ -174,7 +177,10 @@ export class PasswordResetService {
     const problems = checkResetForm(form, kind, loginName);
     if (Object.keys(problems).length) throw new ValidationError(problems);
     try {
-      await this.limitStep(flow, actor, 'reset', RESET_LIMITS.resetPerAddress, RESET_LIMITS.resetPerFlow, RESET_LIMITS.resetPerLoginName);
+      await this.limit(`recovery-reset:${actor.ip}`, RESET_LIMITS.resetPerAddress);
+      await this.limit(`recovery-reset-flow:${flow.id}`, RESET_LIMITS.resetPerFlow);
+      // Each flow took a solved captcha to reach this step, so this budget is not free to spend.
+      await this.limit(`recovery-reset-name:${loginNameKey(loginName)}`, RESET_LIMITS.resetPerLoginName);
     } catch (error) {
       await this.recordReset(flow, actor, 'refused', { reason: 'rate_limited' });
       throw error;
@@ -227,13 +233,6 @@ export class PasswordResetService {
   private async limit(key: string, [hits, windowSeconds]: Limit): Promise<void> {
     const result = await this.rateLimiter.hit(key, hits, windowSeconds);
     if (!result.allowed) throw new ResetRateLimited(result.retryAfterSeconds);
-  }
-
-  /** Every step 2 request counts per address, per flow and per login name (known or not alike). */
-  private async limitStep(flow: PasswordResetFlow, actor: ResetActor, step: string, perAddress: Limit, perFlow: Limit, perLoginName: Limit) {
-    await this.limit(`recovery-${step}:${actor.ip}`, perAddress);
-    await this.limit(`recovery-${step}-flow:${flow.id}`, perFlow);
-    await this.limit(`recovery-${step}-name:${loginNameKey(flow.context.loginName ?? '')}`, perLoginName);
   }
 
   private subject(accountId: string | null | undefined, loginName: string) {
