@@ -203,6 +203,7 @@ export class PasswordResetService {
 
     const passwordHash = await this.hasher.hash(form.password);
     const now = this.clock();
+    if (flow.expiresAt.getTime() <= now.getTime()) throw new ResetFlowGone();
     await this.db.transaction(async (trx) => {
       // A second 确定 racing this one (its code already spent) finds the flow done and changes nothing.
       if (!(await this.flows.advance(flow.id, { from: 'verify', to: 'done', context: flow.context, now }, trx))) {
