@@ -21,6 +21,8 @@ import { legalRegistrationRoutes } from './flows/registration/legal-registration
 import { smsRoutes } from './notify/sms.routes.js';
 import { consoleRoutes } from './review/console.routes.js';
 import { agentsRoutes } from './authorization/agents.routes.js';
+import { recoveryRoutes } from './flows/recovery/recovery.routes.js';
+import { passwordResetRoutes } from './flows/recovery/password-reset.routes.js';
 
 export interface App {
   koa: Koa;
@@ -162,6 +164,15 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
     portalSessionMiddleware: withPortalSession,
   });
+  const recovery = recoveryRoutes({ chrome });
+  const passwordReset = passwordResetRoutes({
+    chrome,
+    csrf: csrfTokens,
+    resets: context.passwordResets,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    signInWaiting: async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
+  });
   const sms = smsRoutes({
     smsCodes: context.smsCodes,
     outbox: context.smsOutbox,
@@ -218,6 +229,8 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(registration.routes())
     .use(naturalRegistration.routes())
     .use(legalRegistration.routes())
+    .use(recovery.routes())
+    .use(passwordReset.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(sms.routes())

@@ -34,7 +34,12 @@ async function main(): Promise<void> {
   );
 
   const purge = setInterval(() => {
-    Promise.all([purgeExpiredOidcModels(database.db), context.captchas.purgeExpired(), context.rateLimiter.purgeExpired()]).catch(
+    Promise.all([
+      purgeExpiredOidcModels(database.db),
+      context.captchas.purgeExpired(),
+      context.rateLimiter.purgeExpired(),
+      context.passwordResetFlows.purgeExpired(context.clock()),
+    ]).catch(
       (error) => logger.warn({ err: error }, 'purge of expired rows failed'),
     );
   }, PURGE_INTERVAL_MS);

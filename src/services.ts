@@ -41,6 +41,8 @@ import { SmsOutboxRepository } from './notify/sms-outbox.repository.js';
 import { SmsNotices } from './notify/sms-notices.js';
 import { OneTimeCredentialService } from './flows/recovery/one-time-credential.service.js';
 import { NewPasswordService } from './flows/credential-login/new-password.service.js';
+import { PasswordResetFlowRepository } from './flows/recovery/password-reset-flow.repository.js';
+import { PasswordResetService } from './flows/recovery/password-reset.service.js';
 import { OperatorRepository } from './review/operator.repository.js';
 import { OperatorService } from './review/operator.service.js';
 import { OperatorSessionRepository } from './review/operator-session.repository.js';
@@ -87,6 +89,9 @@ export interface AppContext {
   oneTimeCredentials: OneTimeCredentialService;
   /** 设置新密码 after a sign-in with a one-time credential. */
   newPasswords: NewPasswordService;
+  /** 登录名重置密码 and its flows. */
+  passwordResets: PasswordResetService;
+  passwordResetFlows: PasswordResetFlowRepository;
   naturalRegistration: NaturalRegistrationService;
   legalRegistration: LegalRegistrationService;
   registrationFlows: RegistrationFlowRepository;
@@ -131,6 +136,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const authorizations = new EntityAuthorizationRepository(db);
   const oneTimeCredentials = new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds);
   const portalSessions = new PortalSessionRepository(db, crypt);
+  const smsNotices = new SmsNotices(smsSender, settings.sms.signName, logger);
+  const passwordResetFlows = new PasswordResetFlowRepository(db);
   return {
     settings,
     logger,
@@ -160,9 +167,25 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     portalSessions,
     smsOutbox,
     smsCodes,
-    smsNotices: new SmsNotices(smsSender, settings.sms.signName, logger),
+    smsNotices,
     oneTimeCredentials,
     newPasswords: new NewPasswordService(db, accounts, hasher, oneTimeCredentials, audit, portalSessions),
+    passwordResetFlows,
+    passwordResets: new PasswordResetService(
+      db,
+      passwordResetFlows,
+      accounts,
+      new LoginThrottleRepository(db),
+      portalSessions,
+      oneTimeCredentials,
+      smsCodes,
+      smsNotices,
+      captchas,
+      rateLimiter,
+      hasher,
+      audit,
+      clock,
+    ),
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
     legalRegistration: new LegalRegistrationService(accountService, smsCodes, entityVerification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),

@@ -19,6 +19,13 @@ export interface CodeRequest {
   /** The client address, for the daily cap per address and the audit log. */
   ip: string;
   requestId?: string;
+  /**
+   * Count the request as a code sent — the same resend wait, daily caps and answer — but send
+   * nothing and store a code that never verifies. For flows that must not tell whether a mobile is
+   * the one on record (password reset by login name): a code goes only to the reserved mobile, and
+   * another number gets the very same answer.
+   */
+  withhold?: boolean;
 }
 
 export interface CodeEntry {
@@ -76,7 +83,8 @@ export class SmsCodeService {
     const mobileIndex = this.crypt.blindIndex(mobile);
     const { ttlSeconds, resendAfterSeconds, dailyPerMobile, dailyPerAddress } = this.settings.codes;
     const code = generateCode();
-    const codeHash = this.hash(await this.key(), mobileIndex, request.purpose, code);
+    // A withheld code's hash is of something no one can type (not 6 digits): it never verifies.
+    const codeHash = this.hash(await this.key(), mobileIndex, request.purpose, request.withhold ? `withheld:${crypto.randomUUID()}` : code);
     const now = this.clock();
 
     const outcome = await this.db.transaction(async (trx): Promise<{ id: number } | { refused: SmsCodeRateLimited; reason: string }> => {
@@ -110,6 +118,11 @@ export class SmsCodeService {
     if ('refused' in outcome) {
       await this.audit.record({ ...auditBase, event: 'sms.code_refused', outcome: 'refused', details: { ...details, reason: outcome.reason } });
       throw outcome.refused;
+    }
+
+    if (request.withhold) {
+      await this.audit.record({ ...auditBase, event: 'sms.code_withheld', outcome: 'refused', details });
+      return { resendAfterSeconds };
     }
 
     // Sent after commit: no transaction waits on the gateway.

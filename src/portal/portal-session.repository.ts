@@ -41,8 +41,8 @@ export class PortalSessionRepository {
   }
 
   /** Back-channel logout: the OP ended session `sid` (or every session of `accountId`). */
-  async deleteByOpSession(opSid: string | undefined, accountId: string): Promise<number> {
-    const q = this.db('portal_sessions').where({ account_id: accountId });
+  async deleteByOpSession(opSid: string | undefined, accountId: string, trx: Db = this.db): Promise<number> {
+    const q = trx('portal_sessions').where({ account_id: accountId });
     if (opSid) q.andWhere({ op_sid: opSid });
     return q.delete();
   }

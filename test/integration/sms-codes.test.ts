@@ -218,6 +218,23 @@ describe('SMS one-time codes', () => {
     await expect(service().verifyCode({ mobile, purpose: 'reset', code: ` ${await lastCode(mobile)} ` })).resolves.toBeUndefined();
   });
 
+  test('when a code is withheld, then nothing is sent and no code verifies, yet the resend wait and the daily cap count it as sent', async () => {
+    const mobile = uniqueMobile();
+    const ip = uniqueIp();
+    await expect(service().requestCode({ mobile, purpose: 'reset', ip, withhold: true })).resolves.toEqual({ resendAfterSeconds: 60 });
+    expect(await app.context.smsOutbox.recent({ mobile, limit: 10 })).toHaveLength(0);
+    const early = await rejection<SmsCodeRateLimited>(service().requestCode({ mobile, purpose: 'reset', ip, withhold: true }));
+    expect(early).toMatchObject({ code: 'sms.error.resend_too_early', status: 429 });
+    for (let code = 0; code < 3; code += 1) {
+      await expect(service().verifyCode({ mobile, purpose: 'reset', code: String(code).padStart(6, '0') })).rejects.toMatchObject({ code: 'sms.error.code_wrong' });
+    }
+    const events = await app.context.db('audit_events').where({ ip }).orderBy('id').select('event', 'outcome');
+    expect(events).toEqual([
+      { event: 'sms.code_withheld', outcome: 'refused' },
+      { event: 'sms.code_refused', outcome: 'refused' },
+    ]);
+  });
+
   test('when no code was ever sent to the mobile, then verification says to request one first', async () => {
     const error = await rejection<DomainError>(service().verifyCode({ mobile: uniqueMobile(), purpose: 'register', code: '123456' }));
     expect(error).toMatchObject({ code: 'sms.error.no_code', status: 400, fields: { smsCode: 'sms.error.no_code' } });

@@ -45,7 +45,7 @@ export class LoginThrottleRepository {
     return { failures, lockedUntil };
   }
 
-  async reset(loginNameKey: string): Promise<void> {
-    await this.db('login_throttles').where('login_name_key', loginNameKey).delete();
+  async reset(loginNameKey: string, trx: Db = this.db): Promise<void> {
+    await trx('login_throttles').where('login_name_key', loginNameKey).delete();
   }
 }
