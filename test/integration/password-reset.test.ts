@@ -663,7 +663,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       expect(done.body).toContain(`登录名 ${natural.loginName} 的密码已重置`);
       expect(done.body).toMatch(/<a class="button button--primary" href="\/portal\/login\?login_type=natural">确定并跳转至政务服务平台<\/a>/);
       const ip = uniqueIp();
-      await expect(app.context.login.authenticate({ window: 'natural', loginName: natural.loginName, password: NEW_PASSWORD, ip })).resolves.toBe(natural.account.id);
+      await expect(app.context.login.authenticate({ window: 'natural', loginName: natural.loginName, password: NEW_PASSWORD, ip })).resolves.toEqual({ accountId: natural.account.id, method: 'password' });
       await expect(app.context.login.authenticate({ window: 'natural', loginName: natural.loginName, password: natural.password, ip: uniqueIp() })).rejects.toBeInstanceOf(LoginRefused);
     });
 
@@ -720,7 +720,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
 
       await resetPassword(natural);
       expect(await app.context.db('login_throttles').where({ login_name_key: loginNameKey(natural.loginName) })).toHaveLength(0);
-      await expect(app.context.login.authenticate({ window: 'natural', loginName: natural.loginName, password: NEW_PASSWORD, ip })).resolves.toBe(natural.account.id);
+      await expect(app.context.login.authenticate({ window: 'natural', loginName: natural.loginName, password: NEW_PASSWORD, ip })).resolves.toEqual({ accountId: natural.account.id, method: 'password' });
     });
 
     test('when an account with an outstanding one-time credential is reset, then the credential is used up', async () => {
