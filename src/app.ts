@@ -21,6 +21,7 @@ import { legalRegistrationRoutes } from './flows/registration/legal-registration
 import { smsRoutes } from './notify/sms.routes.js';
 import { consoleRoutes } from './review/console.routes.js';
 import { agentsRoutes } from './authorization/agents.routes.js';
+import { appealRoutes } from './flows/appeal/appeal.routes.js';
 
 export interface App {
   koa: Koa;
@@ -174,9 +175,21 @@ export async function createApp(context: AppContext): Promise<App> {
     operators: context.operators,
     sessions: context.operatorSessions,
     reviews: context.reviews,
+    appeals: context.appealReviews,
     audit: context.audit,
     csrf: csrfTokens,
     chrome,
+    production: settings.production,
+  });
+  const appeals = appealRoutes({
+    chrome,
+    csrf: csrfTokens,
+    appeals: context.appeals,
+    uploads: context.uploads,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    smsCodes: context.smsCodes,
+    clock: context.clock,
     production: settings.production,
   });
 
@@ -216,6 +229,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(registration.routes())
     .use(naturalRegistration.routes())
     .use(legalRegistration.routes())
+    .use(appeals.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(sms.routes())

@@ -50,6 +50,9 @@ import { UploadRepository } from './uploads/upload.repository.js';
 import { UploadService } from './uploads/upload.service.js';
 import { EntityChoiceService } from './access/entity-choice.service.js';
 import { EntitySelectionRepository } from './access/entity-selection.repository.js';
+import { AppealRepository } from './flows/appeal/appeal.repository.js';
+import { AppealService } from './flows/appeal/appeal.service.js';
+import { AppealReviewService } from './review/appeal-review.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -91,6 +94,9 @@ export interface AppContext {
   reviews: ReviewService;
   operators: OperatorService;
   operatorSessions: OperatorSessionService;
+  /** 申诉找回密码: filing and status (appeals), and their review (appealReviews). */
+  appeals: AppealService;
+  appealReviews: AppealReviewService;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -126,6 +132,9 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
   const authorizations = new EntityAuthorizationRepository(db);
+  const smsNotices = new SmsNotices(smsSender, settings.sms.signName, logger);
+  const oneTimeCredentials = new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds);
+  const appealRepository = new AppealRepository(db, crypt);
   return {
     settings,
     logger,
@@ -155,8 +164,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     portalSessions: new PortalSessionRepository(db, crypt),
     smsOutbox,
     smsCodes,
-    smsNotices: new SmsNotices(smsSender, settings.sms.signName, logger),
-    oneTimeCredentials: new OneTimeCredentialService(db, crypt, clock, settings.oneTimeCredentialTtlSeconds),
+    smsNotices,
+    oneTimeCredentials,
     naturalRegistration: new NaturalRegistrationService(accountService, smsCodes, verification, clock, accounts),
     legalRegistration: new LegalRegistrationService(accountService, smsCodes, entityVerification, clock, accounts),
     registrationFlows: new RegistrationFlowRepository(db),
@@ -173,6 +182,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
       clock,
     ),
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
+    appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
+    appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
   };
 }
 
