@@ -269,4 +269,259 @@ describe('appeals (申诉找回密码) over HTTP', () => {
       expect(message!.text).toContain('您正在提交账号申诉');
     });
   });
+
+  describe('单位法人用户申诉找回密码', () => {
+    test('when the page opens, then it is step 1 (检索单位) with the unit name and an image captcha', async () => {
+      const page = await appealAgent().request(`${app.url}/recovery/appeal/legal`);
+      expect(page.status).toBe(200);
+      for (const text of ['单位法人用户申诉找回密码', '检索单位', '上传文件', '等待审核', '密码将优先以短信形式反馈给用户']) expect(page.body).toContain(text);
+      expect(page.body).toMatch(/<label for="orgName">/);
+      expect(page.body).toMatch(/<label for="captcha">/);
+      expect(page.body).toContain('aria-current="step"');
+    });
+
+    test('when 检索单位 is sent without a name or captcha, or with a wrong captcha, then the fields say so (400)', async () => {
+      const agent = appealAgent();
+      const empty = await searchUnit(app, agent, '  ', '');
+      expect(empty.status).toBe(400);
+      expect(fieldNote(empty.body, 'orgName')).toBe('请输入单位名称');
+      expect(fieldNote(empty.body, 'captcha')).toBe('请输入图形验证码');
+      const long = await searchUnit(app, agent, '单'.repeat(101));
+      expect(fieldNote(long.body, 'orgName')).toBe('单位名称过长');
+      const wrong = await searchUnit(app, agent, '某某科技有限公司', 'wrong');
+      expect(wrong.status).toBe(400);
+      expect(fieldNote(wrong.body, 'captcha')).toBe('图形验证码错误或已过期，请重新输入');
+      expect(inputValue(wrong.body, 'orgName')).toBe('某某科技有限公司');
+    });
+
+    test('when a registered unit and an unknown one are searched, then both get the same form (the search tells nobody which units have accounts)', async () => {
+      const unit = await createLegalAccount(app);
+      const forms = [];
+      for (const orgName of [unit.account.legal!.orgName, `${uniqueName()}未注册有限公司`]) {
+        const page = await searchUnit(app, appealAgent(), orgName);
+        expect(page.status).toBe(200);
+        expect(inputValue(page.body, 'orgName')).toBe(orgName);
+        forms.push(comparable(page.body));
+      }
+      expect(forms[0]).toEqual(forms[1]);
+      expect(forms[0]).toContain('aria-current="step"');
+      expect(forms[0]).toMatch(/<label for="agentDocumentNumber">/);
+    });
+
+    test('when 检索单位 is asked more than 20 times in 10 minutes from one address, then it answers 429', async () => {
+      const agent = appealAgent();
+      for (let i = 0; i < 20; i += 1) expect((await searchUnit(app, agent, `单位${i}`)).status).toBe(200);
+      const refused = await searchUnit(app, agent, '单位21');
+      expect(refused.status).toBe(429);
+      expect(alertText(refused.body)).toBe('操作过于频繁，请稍后再试。');
+    });
+
+    test('when a unit’s appeal is filed, then 等待审核 shows the three steps and a case number, and the case holds the unit and its main agent masked', async () => {
+      const agent = appealAgent();
+      const fields = legalFields({ uscc: uniqueUscc() });
+      const response = await postLegalAppeal(app, agent, fields, await bothPhotos());
+      expect(response.status).toBe(303);
+      const page = await agent.request(response.location!);
+      expect(page.body).toContain('单位法人用户申诉找回密码');
+      expect(page.body).toMatch(/is-current[^>]*>\s*<span class="steps__number">3<\/span> 等待审核/);
+      const caseNumber = await submittedCaseNumber(app, agent);
+      const stored = await appealOf(caseNumber);
+      expect(stored).toMatchObject({ kind: 'legal_appeal', status: 'pending', account_id: null });
+      expect(stored.snapshot).toEqual({
+        caseNumber,
+        orgName: fields.orgName,
+        orgType: 'enterprise',
+        uscc: fields.uscc,
+        mainAgent: {
+          name: fields.agentName,
+          identityType: 'mainland',
+          documentType: 'resident_id',
+          documentNumberMasked: `${fields.agentDocumentNumber!.slice(0, 3)}***********${fields.agentDocumentNumber!.slice(-4)}`,
+          mobileMasked: `${fields.agentMobile!.slice(0, 3)}****${fields.agentMobile!.slice(-4)}`,
+        },
+      });
+      for (const secret of [fields.agentDocumentNumber!, fields.agentMobile!, fields.email!, fields.reason!]) expect(stored.applicant_encrypted).not.toContain(secret);
+    });
+
+    test('when the USCC belongs to a legal account or to none, then filing gives the same answer', async () => {
+      const unit = await createLegalAccount(app, { realNameVerified: true });
+      const answers = [];
+      for (const uscc of [unit.account.legal!.uscc!, uniqueUscc()]) {
+        const agent = appealAgent();
+        const response = await postLegalAppeal(app, agent, legalFields({ orgName: '同一个单位名称有限公司', uscc }), await bothPhotos());
+        answers.push({ status: response.status, location: response.location, page: comparable((await agent.request(response.location!)).body) });
+      }
+      expect(answers[0]).toEqual(answers[1]);
+    });
+
+    test('when every field is wrong, then each says so (400) with the photos, the unit name kept, and nothing is stored', async () => {
+      const before = await appealCount();
+      const agent = appealAgent();
+      const fields = legalFields({
+        orgType: 'pirate',
+        uscc: '91110108MA01DEM01X',
+        agentName: '',
+        agentIdentityType: 'mainland',
+        agentDocumentType: 'passport',
+        agentMobile: '12345',
+        email: 'not-an-email',
+        reason: '',
+        smsCode: '12',
+      });
+      const response = await postLegalAppeal(app, agent, fields, {}, { code: null });
+      expect(response.status).toBe(400);
+      expect(fieldNote(response.body, 'orgType')).toBe('请选择法人类型');
+      expect(fieldNote(response.body, 'uscc')).toMatch(/^统一社会信用代码/);
+      expect(fieldNote(response.body, 'agentName')).toBe('请输入姓名');
+      expect(fieldNote(response.body, 'agentDocumentType')).toBe('证件类型与身份类型不符');
+      expect(fieldNote(response.body, 'agentMobile')).toBe('请输入正确的 11 位手机号码');
+      expect(fieldNote(response.body, 'email')).toBe('请输入正确的电子邮箱');
+      expect(fieldNote(response.body, 'reason')).toBe('请填写密码修改原因');
+      expect(fieldNote(response.body, 'smsCode')).toBe('请输入 6 位数字短信验证码');
+      expect(fieldNote(response.body, 'front')).toBe('请选择要上传的图片');
+      expect(fieldNote(response.body, 'back')).toBe('请选择要上传的图片');
+      expect(inputValue(response.body, 'orgName')).toBe(fields.orgName);
+      expect(inputValue(response.body, 'email')).toBe('not-an-email');
+      expect(await appealCount()).toBe(before);
+    });
+
+    test.each([
+      ['no USCC', { uscc: '' }, 'uscc', '请输入统一社会信用代码'],
+      ['no e-mail', { email: '' }, 'email', '请输入电子邮箱'],
+      ['a reason of 501 characters', { reason: '因'.repeat(501) }, 'reason', '密码修改原因不能超过 500 字'],
+      ['a main agent’s resident ID with a wrong check character', { agentDocumentNumber: '110105194912310021' }, 'agentDocumentNumber', '证件号码校验位不正确，请核对'],
+    ])('when the legal form has %s, then that field says so (400)', async (_case, override, field, message) => {
+      const response = await postLegalAppeal(app, appealAgent(), legalFields({ uscc: uniqueUscc(), ...override }), await bothPhotos(), { code: '123456' });
+      expect(response.status).toBe(400);
+      expect(fieldNote(response.body, field)).toBe(message);
+    });
+
+    test('when the form is posted without 检索单位, or for another unit than searched, then it goes back to the search (400) and nothing is stored', async () => {
+      const before = await appealCount();
+      const agent = appealAgent();
+      const fields = legalFields({ uscc: uniqueUscc() });
+      const searchPage = await agent.request(`${app.url}/recovery/appeal/legal`);
+      const skipped = await agent.request(`${app.url}/recovery/appeal/legal`, { multipart: multipart(searchPage.body, fields, await bothPhotos()) });
+      expect(skipped.status).toBe(400);
+      expect(alertText(skipped.body)).toBe('请先检索单位，再填写申诉信息。');
+      expect(skipped.body).toContain('action="/recovery/appeal/legal/search"');
+
+      const searched = await searchUnit(app, agent, fields.orgName!);
+      const swapped = await agent.request(`${app.url}/recovery/appeal/legal`, { multipart: multipart(searched.body, { ...fields, orgName: '另一个单位有限公司' }, await bothPhotos()) });
+      expect(swapped.status).toBe(400);
+      expect(alertText(swapped.body)).toBe('请先检索单位，再填写申诉信息。');
+      expect(await appealCount()).toBe(before);
+    });
+
+    test('when 获取验证码 is posted from the legal form, then the code goes to the main agent’s mobile', async () => {
+      const agent = appealAgent();
+      const fields = legalFields({ uscc: uniqueUscc() });
+      const form = await searchUnit(app, agent, fields.orgName!);
+      const response = await agent.request(`${app.url}/recovery/appeal/legal`, { multipart: multipart(form.body, { ...fields, captcha: CAPTCHA_ANSWER }, {}, 'send_sms') });
+      expect(response.status).toBe(200);
+      expect(fieldNote(response.body, 'smsCode')).toMatch(/^验证码已发送至您的手机/);
+      expect(await outboxCode(app, fields.agentMobile!)).toMatch(/^\d{6}$/);
+    });
+  });
+
+  describe('daily limits', () => {
+    test('when one document has been appealed 3 times today, then a 4th appeal is refused (429) before its code is spent, and the refusal is audited', async () => {
+      const documentNumber = uniqueResidentId();
+      for (let i = 0; i < 3; i += 1) {
+        expect((await postNaturalAppeal(app, appealAgent(), naturalFields({ documentNumber }), await bothPhotos())).status).toBe(303);
+      }
+      const agent = appealAgent();
+      const fields = naturalFields({ documentNumber });
+      const code = await requestAppealCode(app, agent, fields.mobile!);
+      const refused = await postNaturalAppeal(app, agent, fields, await bothPhotos(), { code });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(alertText(refused.body)).toBe('今日申诉次数已达上限，请明天再试。如有疑问，请拨打技术支持电话。');
+      const row = await app.context.db('sms_codes').where({ mobile_index: app.context.crypt.blindIndex(fields.mobile!) }).orderBy('id', 'desc').first('used_at');
+      expect(row.used_at).toBeNull();
+      const [audit] = await app.context.db('audit_events').where({ event: 'appeal.submitted', outcome: 'refused' }).orderBy('id', 'desc').limit(1).select();
+      expect(audit.details).toEqual({ kind: 'natural', reason: 'appeal-document' });
+    });
+
+    test('when a unit’s USCC has been appealed 3 times today, then a 4th appeal for it is refused (429), whoever files it', async () => {
+      const uscc = uniqueUscc();
+      for (let i = 0; i < 3; i += 1) expect((await postLegalAppeal(app, appealAgent(), legalFields({ uscc }), await bothPhotos())).status).toBe(303);
+      expect((await postLegalAppeal(app, appealAgent(), legalFields({ uscc }), await bothPhotos())).status).toBe(429);
+    });
+
+    test('when one address has filed 10 appeals today, then its 11th is refused (429)', async () => {
+      const ip = uniqueIp();
+      for (let i = 0; i < 10; i += 1) expect((await postNaturalAppeal(app, appealAgent(ip), naturalFields(), await bothPhotos())).status).toBe(303);
+      const refused = await postNaturalAppeal(app, appealAgent(ip), naturalFields(), await bothPhotos());
+      expect(refused.status).toBe(429);
+    }, 30_000);
+  });
+
+  describe('等待审核 and the status page', () => {
+    async function filed() {
+      const agent = appealAgent();
+      const fields = naturalFields();
+      await postNaturalAppeal(app, agent, fields, await bothPhotos());
+      return { caseNumber: await submittedCaseNumber(app, agent), mobile: fields.mobile! };
+    }
+
+    async function lookUp(agent: UserAgent, values: Record<string, string>) {
+      const page = await agent.request(`${app.url}/recovery/appeal/status`);
+      return agent.request(`${app.url}/recovery/appeal/status`, {
+        form: { csrf: hiddenInput(page.body, 'csrf') ?? '', captchaId: hiddenInput(page.body, 'captchaId') ?? '', captcha: CAPTCHA_ANSWER, ...values },
+      });
+    }
+
+    test('when another browser opens 等待审核, then it finds nothing there (404)', async () => {
+      const response = await appealAgent().request(`${app.url}/recovery/appeal/submitted`);
+      expect(response.status).toBe(404);
+      expect(response.body).toContain('申诉提交结果页面已过期');
+    });
+
+    test('when the case number and mobile are given, then the status says 审核中', async () => {
+      const { caseNumber, mobile } = await filed();
+      const response = await lookUp(appealAgent(), { caseNumber: caseNumber.toLowerCase(), mobile });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatch(/data-appeal-status="pending"/);
+      expect(response.body).toContain('审核中');
+      expect(response.body).toContain(caseNumber);
+    });
+
+    test('when the mobile is another, or the case number unknown, then the answer is the same 未找到', async () => {
+      const { caseNumber, mobile } = await filed();
+      const other = await lookUp(appealAgent(), { caseNumber, mobile: uniqueMobile() });
+      const unknown = await lookUp(appealAgent(), { caseNumber: `SS${caseNumber.slice(2, 10)}000000`, mobile });
+      expect(other.status).toBe(200);
+      expect(alertText(other.body)).toBe('未找到：请核对申诉编号和手机号码。');
+      expect(comparable(other.body)).toEqual(comparable(unknown.body));
+    });
+
+    test('when the fields are empty or malformed, then each says so (400), and the captcha is asked for', async () => {
+      const agent = appealAgent();
+      const page = await agent.request(`${app.url}/recovery/appeal/status`);
+      const empty = await agent.request(`${app.url}/recovery/appeal/status`, { form: { csrf: hiddenInput(page.body, 'csrf')!, caseNumber: '', mobile: '', captcha: '' } });
+      expect(empty.status).toBe(400);
+      expect(fieldNote(empty.body, 'caseNumber')).toBe('请输入申诉编号');
+      expect(fieldNote(empty.body, 'mobile')).toBe('请输入正确的 11 位手机号码');
+      expect(fieldNote(empty.body, 'captcha')).toBe('请输入图形验证码');
+      const malformed = await lookUp(agent, { caseNumber: 'AB123', mobile: '13912345678' });
+      expect(fieldNote(malformed.body, 'caseNumber')).toBe('申诉编号格式不正确：SS 开头，共 16 位');
+      expect(inputValue(malformed.body, 'caseNumber')).toBe('AB123');
+    });
+
+    test('when the status is looked up more than 20 times in 10 minutes from one address, then it answers 429', async () => {
+      const agent = appealAgent();
+      const { caseNumber, mobile } = await filed();
+      for (let i = 0; i < 20; i += 1) expect((await lookUp(agent, { caseNumber, mobile: uniqueMobile() })).status).toBe(200);
+      const refused = await lookUp(agent, { caseNumber, mobile });
+      expect(refused.status).toBe(429);
+      expect(refused.body).not.toContain('审核中');
+    });
+
+    test('when the page is asked for in English, then it speaks English', async () => {
+      const page = await appealAgent().request(`${app.url}/recovery/appeal/natural?lang=en`);
+      expect(page.body).toContain('Natural-person appeal to recover a password');
+      expect(page.body).toContain('the password is sent by SMS first');
+    });
+  });
 });

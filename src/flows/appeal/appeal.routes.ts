@@ -265,7 +265,8 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
 
   router.post('/legal', async (ctx) => {
     const parts = await readAppealForm(ctx);
-    const form = readTextFields(ctx, LEGAL_APPEAL_FIELDS);
+    // The reason may be longer than readTextFields' 200 characters: read it whole (the rules cap it).
+    const form = { ...readTextFields(ctx, LEGAL_APPEAL_FIELDS), reason: parts.fields.reason ?? '' };
     if (!csrf.verify(`appeal-org:${browserId(ctx) ?? ''}:${orgNameKey(form.orgName)}`, parts.fields.orgToken)) {
       return renderSearch(ctx, form.orgName, { summary: ctx.state.t('appeal.error.search_first') }, 400);
     }
