@@ -457,6 +457,27 @@ describe('appeals (申诉找回密码) over HTTP', () => {
     }, 30_000);
   });
 
+  describe('form posts', () => {
+    test('when one address posts appeal forms more than 30 times in an hour, then the 31st is refused (429) before it is read', async () => {
+      const agent = appealAgent();
+      const page = await agent.request(`${app.url}/recovery/appeal/natural`);
+      for (let i = 0; i < 30; i += 1) {
+        expect((await agent.request(`${app.url}/recovery/appeal/natural`, { multipart: multipart(page.body, {}, {}) })).status).toBe(400);
+      }
+      const refused = await agent.request(`${app.url}/recovery/appeal/legal`, { multipart: multipart(page.body, {}, {}) });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    });
+
+    test('when the body is not multipart, then it is refused (415) with a message', async () => {
+      const agent = appealAgent();
+      const page = await agent.request(`${app.url}/recovery/appeal/natural`);
+      const response = await agent.request(`${app.url}/recovery/appeal/natural`, { form: { csrf: hiddenInput(page.body, 'csrf')!, name: 'x' } });
+      expect(response.status).toBe(415);
+      expect(response.body).toContain('请通过页面上的表单上传图片');
+    });
+  });
+
   describe('等待审核 and the status page', () => {
     async function filed() {
       const agent = appealAgent();

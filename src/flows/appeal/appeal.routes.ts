@@ -49,7 +49,7 @@ export interface AppealRouteDeps {
 
 const BASE = '/recovery/appeal';
 /** The image captcha of 检索单位 and of the status page (the SMS code has its own, SMS_CAPTCHA_PURPOSE). */
-export const APPEAL_CAPTCHA_PURPOSE = 'appeal';
+const APPEAL_CAPTCHA_PURPOSE = 'appeal';
 /** Which case this browser just filed, for the 等待审核 page (signed: koa.keys). */
 const SUBMITTED_COOKIE = 'appeal_submitted';
 
@@ -129,11 +129,11 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
   }
 
   /** 获取验证码 without JavaScript: the image captcha, then an 'appeal' code to `mobile`. */
-  async function sendCode(ctx: Context, fields: Record<string, string>, mobile: string, smsField: string): Promise<FieldNotes> {
+  async function sendCode(ctx: Context, fields: Record<string, string>, mobile: string): Promise<FieldNotes> {
     if (!fields.captcha?.trim()) throw new ValidationError({ captcha: 'login.error.captcha_required' });
     if (!(await captchas.verify(fields.captchaId, SMS_CAPTCHA_PURPOSE, fields.captcha))) throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
     const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose: 'appeal', ip: ctx.ip, requestId: ctx.state.requestId });
-    return { [smsField]: ok(ctx.state.t('register.sms_sent', { seconds: resendAfterSeconds })) };
+    return { smsCode: ok(ctx.state.t('register.sms_sent', { seconds: resendAfterSeconds })) };
   }
 
   /** Files a checked appeal and sends the browser to 等待审核. */
@@ -182,7 +182,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     const form = readTextFields(ctx, NATURAL_APPEAL_FIELDS);
     try {
       if (parts.fields.action === 'send_sms') {
-        return await renderNatural(ctx, form, { notes: await sendCode(ctx, parts.fields, form.mobile, 'smsCode'), reselect: hadPhotos(parts) });
+        return await renderNatural(ctx, form, { notes: await sendCode(ctx, parts.fields, form.mobile), reselect: hadPhotos(parts) });
       }
       const { appeal, images } = await checkForm(checkNaturalAppeal(form, clock()), parts);
       await submit(ctx, appeal, images, form.smsCode);
@@ -272,7 +272,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     }
     try {
       if (parts.fields.action === 'send_sms') {
-        return await renderLegal(ctx, form, { notes: await sendCode(ctx, parts.fields, form.agentMobile, 'smsCode'), reselect: hadPhotos(parts) });
+        return await renderLegal(ctx, form, { notes: await sendCode(ctx, parts.fields, form.agentMobile), reselect: hadPhotos(parts) });
       }
       const { appeal, images } = await checkForm(checkLegalAppeal(form, clock()), parts);
       await submit(ctx, appeal, images, form.smsCode);
