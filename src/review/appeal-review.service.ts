@@ -195,6 +195,7 @@ export class AppealReviewService {
       outcome: sent ? 'success' : 'failure',
       actor: { type: 'operator', id: reviewer.id },
       subject: { type: 'review_case', id: found.caseId },
+      ip: reviewer.ip,
       requestId: reviewer.requestId,
       details: { caseNumber: found.caseNumber, mobile: maskMobile(appealMobile(found.applicant)) },
     });

@@ -152,6 +152,14 @@ describe('an appeal in a real browser', () => {
     expect(await overflows(phone)).toBe(false);
     await screenshot(phone, 'appeal-legal-375.png');
 
+    // Sent empty, the form says what each field needs, and still fits the phone.
+    await phone.getByRole('button', { name: '下一步' }).click();
+    await phone.getByText('请检查填写的内容').waitFor();
+    expect(await phone.getByLabel('主代办人证件号码').getAttribute('aria-invalid')).toBe('true');
+    expect(await phone.locator('#front-note').textContent()).toBe('请选择要上传的图片');
+    expect(await overflows(phone)).toBe(false);
+    await screenshot(phone, 'appeal-legal-errors-375.png');
+
     await phone.goto(`${app.url}/recovery/appeal/status`);
     expect(await overflows(phone)).toBe(false);
     await screenshot(phone, 'appeal-status-375.png');
