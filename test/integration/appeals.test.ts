@@ -390,6 +390,8 @@ describe('appeals (申诉找回密码) over HTTP', () => {
       ['no e-mail', { email: '' }, 'email', '请输入电子邮箱'],
       ['a reason of 501 characters', { reason: '因'.repeat(501) }, 'reason', '密码修改原因不能超过 500 字'],
       ['a main agent’s resident ID with a wrong check character', { agentDocumentNumber: '110105194912310021' }, 'agentDocumentNumber', '证件号码校验位不正确，请核对'],
+      ['an unknown identity type for the main agent', { agentIdentityType: 'martian' }, 'agentIdentityType', '请从列表中选择'],
+      ['a main agent’s name of 51 characters', { agentName: '李'.repeat(51) }, 'agentName', '内容过长'],
     ])('when the legal form has %s, then that field says so (400)', async (_case, override, field, message) => {
       const response = await postLegalAppeal(app, appealAgent(), legalFields({ uscc: uniqueUscc(), ...override }), await bothPhotos(), { code: '123456' });
       expect(response.status).toBe(400);
