@@ -23,6 +23,7 @@ import { consoleRoutes } from './review/console.routes.js';
 import { agentsRoutes } from './authorization/agents.routes.js';
 import { recoveryRoutes } from './flows/recovery/recovery.routes.js';
 import { passwordResetRoutes } from './flows/recovery/password-reset.routes.js';
+import { appealRoutes } from './flows/appeal/appeal.routes.js';
 
 export interface App {
   koa: Koa;
@@ -187,9 +188,21 @@ export async function createApp(context: AppContext): Promise<App> {
     operators: context.operators,
     sessions: context.operatorSessions,
     reviews: context.reviews,
+    appeals: context.appealReviews,
     audit: context.audit,
     csrf: csrfTokens,
     chrome,
+    production: settings.production,
+  });
+  const appeals = appealRoutes({
+    chrome,
+    csrf: csrfTokens,
+    appeals: context.appeals,
+    uploads: context.uploads,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+    smsCodes: context.smsCodes,
+    clock: context.clock,
     production: settings.production,
   });
 
@@ -231,6 +244,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(legalRegistration.routes())
     .use(recovery.routes())
     .use(passwordReset.routes())
+    .use(appeals.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(sms.routes())

@@ -53,6 +53,9 @@ import { UploadRepository } from './uploads/upload.repository.js';
 import { UploadService } from './uploads/upload.service.js';
 import { EntityChoiceService } from './access/entity-choice.service.js';
 import { EntitySelectionRepository } from './access/entity-selection.repository.js';
+import { AppealRepository } from './flows/appeal/appeal.repository.js';
+import { AppealService } from './flows/appeal/appeal.service.js';
+import { AppealReviewService } from './review/appeal-review.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -99,6 +102,9 @@ export interface AppContext {
   reviews: ReviewService;
   operators: OperatorService;
   operatorSessions: OperatorSessionService;
+  /** 申诉找回密码: filing and status (appeals), and their review (appealReviews). */
+  appeals: AppealService;
+  appealReviews: AppealReviewService;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -138,6 +144,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const portalSessions = new PortalSessionRepository(db, crypt);
   const smsNotices = new SmsNotices(smsSender, settings.sms.signName, logger);
   const passwordResetFlows = new PasswordResetFlowRepository(db);
+  const appealRepository = new AppealRepository(db, crypt);
   return {
     settings,
     logger,
@@ -202,6 +209,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
       clock,
     ),
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
+    appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
+    appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
   };
 }
 

@@ -39,8 +39,7 @@ function isRealDate(value: string): boolean {
 const chinaToday = (today: Date) => new Date(today.getTime() + 8 * 60 * 60 * 1000).toISOString().slice(0, 10);
 
 /**
- * The rules of a person block (SPEC §1, §3): every field required; the document type must belong
- * to the identity type and the number pass its own rule; a validity date not yet past, or 长期有效.
+ * The rules of a person block (SPEC §1, §3): checkPerson's, and a validity date not yet past, or 长期有效.
  * Returns every problem at once (keys as in PersonBlockInput), or the normalised block.
  */
 export function checkPersonBlock(
@@ -48,6 +47,31 @@ export function checkPersonBlock(
   today: Date,
 ): { ok: true; block: PersonBlock } | { ok: false; fields: PersonBlockFields } {
   const fields: PersonBlockFields = {};
+  const person = checkPerson(input, today, fields);
+
+  const documentLongTerm = input.documentLongTerm === 'on' || input.documentLongTerm === 'true';
+  const validUntil = documentLongTerm ? null : (input.documentValidUntil?.trim() ?? '') || null;
+  if (!documentLongTerm && !validUntil) fields.documentValidUntil = 'profile.error.validity_required';
+  else if (validUntil && !isRealDate(validUntil)) fields.documentValidUntil = 'profile.error.date';
+  else if (validUntil && validUntil < chinaToday(today)) fields.documentValidUntil = 'profile.error.document_expired';
+
+  if (Object.keys(fields).length) return { ok: false, fields };
+  return { ok: true, block: { ...person, documentValidUntil: validUntil, documentLongTerm } };
+}
+
+/** A person without the validity of their document: who they are and how to reach them. */
+export type Person = Omit<PersonBlock, 'documentValidUntil' | 'documentLongTerm'>;
+
+/**
+ * Name, mobile and identity document (SPEC §1): every field required; the document type must
+ * belong to the identity type and the number pass its own rule. Problems go into `fields` (keys as
+ * in PersonBlockInput); the values come back normalised.
+ */
+export function checkPerson(
+  input: Pick<PersonBlockInput, 'name' | 'mobile' | 'identityType' | 'documentType' | 'documentNumber'>,
+  today: Date,
+  fields: PersonBlockFields,
+): Person {
   const name = input.name?.trim() ?? '';
   if (!name) fields.name = 'account.error.name_required';
   else if ([...name].length > 50) fields.name = 'profile.error.too_long';
@@ -69,26 +93,7 @@ export function checkPersonBlock(
     if (checked.ok) documentNumber = checked.normalized;
     else fields.documentNumber = `account.error.document_${checked.reason}`;
   }
-
-  const documentLongTerm = input.documentLongTerm === 'on' || input.documentLongTerm === 'true';
-  const validUntil = documentLongTerm ? null : (input.documentValidUntil?.trim() ?? '') || null;
-  if (!documentLongTerm && !validUntil) fields.documentValidUntil = 'profile.error.validity_required';
-  else if (validUntil && !isRealDate(validUntil)) fields.documentValidUntil = 'profile.error.date';
-  else if (validUntil && validUntil < chinaToday(today)) fields.documentValidUntil = 'profile.error.document_expired';
-
-  if (Object.keys(fields).length) return { ok: false, fields };
-  return {
-    ok: true,
-    block: {
-      name,
-      mobile,
-      identityType: identityType as IdentityType,
-      documentType: documentType as DocumentType,
-      documentNumber,
-      documentValidUntil: validUntil,
-      documentLongTerm,
-    },
-  };
+  return { name, mobile, identityType: identityType as IdentityType, documentType: documentType as DocumentType, documentNumber };
 }
 
 /** `prefixFields('rep', {name: k})` → `{repName: k}`: a form holds two blocks side by side. */

@@ -3,8 +3,9 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { AuditService } from '../audit/audit.service.js';
 import { DomainError, NotFoundError, ValidationError } from '../errors.js';
+import { formatTime } from '../http/format-time.js';
 import { renderPage, type PageChrome } from '../http/render.js';
-import type { Locale, Translate } from '../i18n/index.js';
+import type { Translate } from '../i18n/index.js';
 import { requireCsrf } from '../security/browser-csrf.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import type { Operator } from './operator.repository.js';
@@ -12,12 +13,15 @@ import type { OperatorService } from './operator.service.js';
 import type { OperatorSession } from './operator-session.repository.js';
 import type { OperatorSessionService } from './operator-session.service.js';
 import { CASE_IMAGE_ROLES } from './review-case.repository.js';
+import { appealConsoleRoutes } from './appeal-console.routes.js';
+import type { AppealReviewService } from './appeal-review.service.js';
 import { REJECTION_REASON_MAX, type CaseForReview, type ReviewService } from './review.service.js';
 
 export interface ConsoleDeps {
   operators: OperatorService;
   sessions: OperatorSessionService;
   reviews: ReviewService;
+  appeals: AppealReviewService;
   audit: AuditService;
   csrf: CsrfTokens;
   chrome: PageChrome;
@@ -36,19 +40,6 @@ const COOKIE = 'console_session';
 const SIGN_IN = '/console/sign-in';
 const QUEUE = '/console/queue';
 
-/** Times as reviewers in China read them, whatever the server's zone. */
-function formatTime(date: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale, {
-    timeZone: 'Asia/Shanghai',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(date);
-}
-
 function formatWaiting(since: Date, now: Date, t: Translate): string {
   const minutes = Math.max(0, Math.floor((now.getTime() - since.getTime()) / 60000));
   if (minutes < 1) return t('console.duration.under_minute');
@@ -64,7 +55,7 @@ function formatWaiting(since: Date, now: Date, t: Translate): string {
  * the session (or, for the sign-in form, to the browser's CSRF cookie).
  */
 export function consoleRoutes(deps: ConsoleDeps): Router {
-  const { operators, sessions, reviews, audit, csrf, chrome, production } = deps;
+  const { operators, sessions, reviews, appeals, audit, csrf, chrome, production } = deps;
   const router = new Router({ prefix: '/console' });
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
 
@@ -186,11 +177,13 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const now = new Date();
     // After a decision the queue says what was done (by case id: no personal data in the URL).
     const decidedId = typeof ctx.query.decided === 'string' ? ctx.query.decided : undefined;
-    const decided = decidedId ? await reviews.decidedCase(decidedId) : undefined;
+    const decided = decidedId ? ((await reviews.decidedCase(decidedId)) ?? (await appeals.decided(decidedId))) : undefined;
     render(ctx, 'console/queue', {
       total,
       cases: cases.map((c) => ({ ...c, waiting: formatWaiting(c.createdAt, now, ctx.state.t) })),
       decided,
+      // An appeal's decision is texted to the applicant: the reviewer hears when that failed.
+      noticeFailed: decided && ctx.query.notice === 'failed',
     });
   });
 
@@ -226,6 +219,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const reason = text(form(ctx).reason, 4 * REJECTION_REASON_MAX);
     return decide(ctx, () => reviews.reject(ctx.params.id!, reason, reviewer(ctx)), reason);
   });
+
+  appealConsoleRoutes(router, { appeals, requireOperator, render, reviewer, field: (ctx, name, max) => text(form(ctx)[name], max) });
 
   router.get('/uploads/:id', requireOperator, async (ctx) => {
     const image = await reviews.caseImage(ctx.params.id!);

@@ -3,13 +3,21 @@ import type { Db } from '../db/database.js';
 import type { PiiCrypto } from '../security/pii-crypto.js';
 import type { UploadPurpose } from '../uploads/upload.repository.js';
 
-export type ReviewCaseKind = 'natural_verification' | 'legal_verification';
+export type VerificationCaseKind = 'natural_verification' | 'legal_verification';
+/** Appeals (src/flows/appeal): filed by someone who cannot sign in, so of no account until approved. */
+export type AppealCaseKind = 'natural_appeal' | 'legal_appeal';
+export type ReviewCaseKind = VerificationCaseKind | AppealCaseKind;
 export type ReviewCaseStatus = 'pending' | 'approved' | 'rejected';
+
+export const isAppealKind = (kind: ReviewCaseKind): kind is AppealCaseKind => kind === 'natural_appeal' || kind === 'legal_appeal';
 
 /** The images each kind of case is made of, in the order a reviewer reads them; an image's role is its upload's purpose. */
 export const CASE_IMAGE_ROLES = {
   natural_verification: ['identity_document_front', 'identity_document_back'],
   legal_verification: ['business_license', 'legal_representative_document', 'authorization_letter'],
+  // The applicant's document (a unit's main agent's, stamped with the unit seal), front and back.
+  natural_appeal: ['identity_document_front', 'identity_document_back'],
+  legal_appeal: ['identity_document_front', 'identity_document_back'],
 } as const satisfies Record<ReviewCaseKind, readonly UploadPurpose[]>;
 
 export type CaseImages = Partial<Record<UploadPurpose, string>>;
@@ -42,11 +50,24 @@ export interface LegalCaseSnapshot {
   mainAgent: PersonSnapshot | null;
 }
 
-export type ReviewCaseSnapshot = NaturalCaseSnapshot | LegalCaseSnapshot;
+/** A natural person's appeal as filed, masked: the full data is the appeal's own, encrypted. */
+export interface NaturalAppealSnapshot extends PersonSnapshot {
+  caseNumber: string;
+}
+
+/** A unit's appeal as filed, masked. */
+export interface LegalAppealSnapshot {
+  caseNumber: string;
+  orgName: string;
+  orgType: OrgType;
+  uscc: string;
+  mainAgent: PersonSnapshot;
+}
+
+export type ReviewCaseSnapshot = NaturalCaseSnapshot | LegalCaseSnapshot | NaturalAppealSnapshot | LegalAppealSnapshot;
 
 interface CaseFields {
   id: string;
-  accountId: string;
   status: ReviewCaseStatus;
   reason: string | null;
   /** Upload id by role (see CASE_IMAGE_ROLES). */
@@ -56,13 +77,24 @@ interface CaseFields {
   decidedAt: Date | null;
 }
 
-export type ReviewCase = CaseFields &
-  ({ kind: 'natural_verification'; snapshot: NaturalCaseSnapshot } | { kind: 'legal_verification'; snapshot: LegalCaseSnapshot });
+type VerificationCaseData = { accountId: string } & (
+  | { kind: 'natural_verification'; snapshot: NaturalCaseSnapshot }
+  | { kind: 'legal_verification'; snapshot: LegalCaseSnapshot }
+);
+type AppealCaseData = { accountId: null } & (
+  | { kind: 'natural_appeal'; snapshot: NaturalAppealSnapshot }
+  | { kind: 'legal_appeal'; snapshot: LegalAppealSnapshot }
+);
 
-export type QueuedCase = ReviewCase & { loginName: string };
+export type VerificationCase = CaseFields & VerificationCaseData;
+export type AppealCase = CaseFields & AppealCaseData;
+export type ReviewCase = VerificationCase | AppealCase;
 
-export type NewReviewCase = Omit<CaseFields, 'createdAt' | 'decidedAt' | 'reviewerId' | 'reason' | 'status'> &
-  ({ kind: 'natural_verification'; snapshot: NaturalCaseSnapshot } | { kind: 'legal_verification'; snapshot: LegalCaseSnapshot });
+/** A case with the applicant's login name: an appeal has none (it names no account). */
+export type QueuedCase = (VerificationCase & { loginName: string }) | (AppealCase & { loginName: null });
+
+type NewCaseFields = Omit<CaseFields, 'createdAt' | 'decidedAt' | 'reviewerId' | 'reason' | 'status'>;
+export type NewReviewCase = NewCaseFields & (VerificationCaseData | AppealCaseData);
 
 /** The applicant's identity document as the account holds it now (the full number is for reviewers). */
 export interface ApplicantDocument {
@@ -102,7 +134,7 @@ export class ReviewCaseRepository {
     private readonly crypt: PiiCrypto,
   ) {}
 
-  async insert(reviewCase: NewReviewCase, trx: Db): Promise<ReviewCase> {
+  async insert<C extends NewReviewCase>(reviewCase: C, trx: Db): Promise<CaseFields & C> {
     const [row] = await trx('review_cases')
       .insert({
         id: reviewCase.id,
@@ -114,7 +146,7 @@ export class ReviewCaseRepository {
     await trx('review_case_uploads').insert(
       Object.entries(reviewCase.images).map(([role, uploadId]) => ({ case_id: reviewCase.id, role, upload_id: uploadId })),
     );
-    return toCase({ ...row, images: reviewCase.images });
+    return { ...(toCase({ ...row, images: reviewCase.images }) as CaseFields), ...reviewCase };
   }
 
   /**
@@ -160,21 +192,21 @@ export class ReviewCaseRepository {
   async findById(id: string): Promise<QueuedCase | undefined> {
     if (!isUuid(id)) return undefined;
     const row = await this.db('review_cases as c')
-      .join('accounts as a', 'a.id', 'c.account_id')
+      .leftJoin('accounts as a', 'a.id', 'c.account_id')
       .where('c.id', id)
       .first('c.*', 'a.login_name', withImages(this.db));
-    return row ? { ...toCase(row), loginName: row.login_name } : undefined;
+    return row ? ({ ...toCase(row), loginName: row.login_name ?? null } as QueuedCase) : undefined;
   }
 
   /** Pending cases, oldest first: first come, first served. */
   async pending(limit: number): Promise<QueuedCase[]> {
     const rows = await this.db('review_cases as c')
-      .join('accounts as a', 'a.id', 'c.account_id')
+      .leftJoin('accounts as a', 'a.id', 'c.account_id')
       .where('c.status', 'pending')
       .orderBy([{ column: 'c.created_at', order: 'asc' }, { column: 'c.id', order: 'asc' }])
       .limit(limit)
       .select('c.*', 'a.login_name', withImages(this.db));
-    return rows.map((row) => ({ ...toCase(row), loginName: row.login_name }));
+    return rows.map((row) => ({ ...toCase(row), loginName: row.login_name ?? null }) as QueuedCase);
   }
 
   async countPending(): Promise<number> {
@@ -228,13 +260,14 @@ export class ReviewCaseRepository {
     return Boolean(await this.db('review_case_uploads').where('upload_id', uploadId).first('case_id'));
   }
 
-  async latestDecided(accountId: string): Promise<ReviewCase | undefined> {
+  /** An account's cases are verifications: appeals name no account. */
+  async latestDecided(accountId: string): Promise<VerificationCase | undefined> {
     if (!isUuid(accountId)) return undefined;
     const row = await this.db('review_cases as c')
       .where('c.account_id', accountId)
       .whereNot('c.status', 'pending')
       .orderBy('c.decided_at', 'desc')
       .first('c.*', withImages(this.db));
-    return row ? toCase(row) : undefined;
+    return row ? (toCase(row) as VerificationCase) : undefined;
   }
 }

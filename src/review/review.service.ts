@@ -10,7 +10,16 @@ import { maskDocumentNumber, maskMobile } from '../security/pii-crypto.js';
 import type { ImageMediaType } from '../uploads/image-sanitizer.js';
 import type { UploadService } from '../uploads/upload.service.js';
 import type { EntityClaimRepository } from '../verification/entity-claim.repository.js';
-import { CASE_IMAGE_ROLES, type LegalCaseSnapshot, type PersonSnapshot, type QueuedCase, type ReviewCase, type ReviewCaseRepository } from './review-case.repository.js';
+import {
+  CASE_IMAGE_ROLES,
+  isAppealKind,
+  type LegalCaseSnapshot,
+  type PersonSnapshot,
+  type QueuedCase,
+  type ReviewCase,
+  type ReviewCaseRepository,
+  type VerificationCase,
+} from './review-case.repository.js';
 
 export type { QueuedCase, ReviewCase };
 
@@ -20,7 +29,8 @@ export type LegalCaseImages = Record<(typeof CASE_IMAGE_ROLES)['legal_verificati
 /** Longer reasons are not read; the form says so. */
 export const REJECTION_REASON_MAX = 500;
 
-export type CaseForReview = QueuedCase & {
+export type CaseForReview = VerificationCase & {
+  loginName: string;
   /** The full document number (of the person, or of the unit's legal representative), decrypted for the reviewer's eyes only. */
   documentNumber: string | null;
   /** Another account already verified with this document (or this USCC): the case cannot be approved. */
@@ -41,6 +51,8 @@ export interface ReviewDecision {
   reason: string | null;
   decidedAt: Date;
 }
+
+const isVerification = (found: ReviewCase): found is VerificationCase => !isAppealKind(found.kind);
 
 /** Why an account cannot open a case of the `expected` kind now, if it cannot. */
 function ineligibility(expected: AccountKind, kind: string, status: RealNameStatus, hasPending: boolean): DomainError | undefined {
@@ -196,7 +208,7 @@ export class ReviewService {
     return trx ? work(trx) : this.db.transaction(work);
   }
 
-  private async markOpened(opened: ReviewCase, actor: Actor, trx: Db): Promise<void> {
+  private async markOpened(opened: VerificationCase, actor: Actor, trx: Db): Promise<void> {
     await this.cases.setRealNameStatus(opened.accountId, { from: ['unverified', 'rejected'], to: 'pending_review' }, trx);
     await this.audit.record(
       {
@@ -221,7 +233,8 @@ export class ReviewService {
   /** A case with what the reviewer needs to decide it. The look at the full number is audited. */
   async caseForReview(caseId: string, reviewer: Reviewer): Promise<CaseForReview> {
     const found = await this.cases.findById(caseId);
-    if (!found) throw new NotFoundError();
+    // An appeal has its own page and service (src/flows/appeal).
+    if (!found || found.accountId === null) throw new NotFoundError();
     const { documentNumber, duplicateHolder } = await this.applicantOf(found);
     await this.audit.record({
       event: 'review.case_viewed',
@@ -236,7 +249,7 @@ export class ReviewService {
   }
 
   /** The case's full document number and whoever else holds its document (or USCC) verified. */
-  private async applicantOf(found: ReviewCase): Promise<Pick<CaseForReview, 'documentNumber' | 'duplicateHolder'>> {
+  private async applicantOf(found: VerificationCase): Promise<Pick<CaseForReview, 'documentNumber' | 'duplicateHolder'>> {
     if (found.kind === 'legal_verification') {
       const unit = await this.accounts.findLegalIdentity(found.accountId);
       return {
@@ -254,7 +267,7 @@ export class ReviewService {
   /** Whose case it was and how it ended, for the queue's line after a decision. */
   async decidedCase(caseId: string): Promise<{ loginName: string; status: 'approved' | 'rejected' } | undefined> {
     const found = await this.cases.findById(caseId);
-    return found && found.status !== 'pending' ? { loginName: found.loginName, status: found.status } : undefined;
+    return found && found.loginName !== null && found.status !== 'pending' ? { loginName: found.loginName, status: found.status } : undefined;
   }
 
   /** An image of some case, decrypted: for the console, and nothing else. */
@@ -287,7 +300,7 @@ export class ReviewService {
   private async decide(caseId: string, reviewer: Reviewer, outcome: 'approved' | 'rejected', reason: string | null): Promise<ReviewCase> {
     return this.db.transaction(async (trx) => {
       const found = await this.cases.lockCase(caseId, trx);
-      if (!found) throw new NotFoundError();
+      if (!found || !isVerification(found)) throw new NotFoundError();
       if (found.status !== 'pending') throw new DomainError('review.error.already_decided', 409);
       const decidedAt = this.clock();
       const claimed = await this.claimIdentity(found, outcome, decidedAt, trx);
@@ -318,7 +331,7 @@ export class ReviewService {
    * verifies another account, and claims a unit's USCC for the approved account. Returns what the
    * audit event should name.
    */
-  private async claimIdentity(found: ReviewCase, outcome: 'approved' | 'rejected', decidedAt: Date, trx: Db): Promise<{ uscc?: string }> {
+  private async claimIdentity(found: VerificationCase, outcome: 'approved' | 'rejected', decidedAt: Date, trx: Db): Promise<{ uscc?: string }> {
     if (found.kind === 'natural_verification') {
       const applicant = await this.cases.applicant(found.accountId, { trx, lock: true });
       if (outcome === 'approved' && applicant?.documentNumberIndex) {

@@ -1,7 +1,6 @@
 import busboy from 'busboy';
 import type { Context } from 'koa';
 import { DomainError } from '../errors.js';
-import type { MessageKey } from '../i18n/index.js';
 import { formatSize } from './upload.service.js';
 
 export interface MultipartFile {
@@ -16,6 +15,25 @@ export interface MultipartForm {
   files: Partial<Record<string, MultipartFile>>;
 }
 
+export interface MultipartOptions {
+  fileFields: readonly string[];
+  maxFileBytes: number;
+  /** Text fields read (default 8); a long form (an appeal) names its own. */
+  maxTextFields?: number;
+  /**
+   * The whole request's cap (default: every file at its limit, plus the text around them). A form
+   * that must come back with what was typed even when a photo is too large reads further,
+   * discarding the file's bytes past its limit.
+   */
+  maxRequestBytes?: number;
+}
+
+/** A form whose over-large files were cut off rather than refused: the fields are all there. */
+export interface MultipartParts extends MultipartForm {
+  /** The file fields whose content went over the limit (and was discarded). */
+  oversized: string[];
+}
+
 /** Room for boundaries, part headers and the small text fields around the files. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 const MAX_TEXT_FIELDS = 8;
@@ -28,12 +46,20 @@ const MAX_TEXT_FIELD_BYTES = 4 * 1024;
  * connection). The whole request is capped too: a declared length over the cap is refused before
  * a byte is read, and a chunked body that grows past it is abandoned on the spot.
  */
-export function readMultipartForm(
-  ctx: Context,
-  options: { fileFields: readonly string[]; maxFileBytes: number },
-): Promise<MultipartForm> {
+export async function readMultipartForm(ctx: Context, options: MultipartOptions): Promise<MultipartForm> {
+  const { fields, files, oversized } = await readMultipartParts(ctx, options);
+  if (oversized.length > 0) {
+    const size = { size: formatSize(options.maxFileBytes) };
+    throw new DomainError('upload.error.too_large', 413, Object.fromEntries(oversized.map((name) => [name, 'upload.error.too_large' as const])), size);
+  }
+  return { fields, files };
+}
+
+/** As readMultipartForm, but a file over its limit is named in `oversized` instead of refusing the form. */
+export function readMultipartParts(ctx: Context, options: MultipartOptions): Promise<MultipartParts> {
   const { fileFields, maxFileBytes } = options;
-  const requestCap = fileFields.length * maxFileBytes + FORM_OVERHEAD_BYTES;
+  const maxTextFields = options.maxTextFields ?? MAX_TEXT_FIELDS;
+  const requestCap = options.maxRequestBytes ?? fileFields.length * maxFileBytes + FORM_OVERHEAD_BYTES;
   const size = { size: formatSize(maxFileBytes) };
   const tooBig = () => {
     // We stop reading: the connection cannot carry another request after this one.
@@ -51,9 +77,9 @@ export function readMultipartForm(
       limits: {
         fileSize: maxFileBytes,
         files: fileFields.length,
-        fields: MAX_TEXT_FIELDS,
+        fields: maxTextFields,
         fieldSize: MAX_TEXT_FIELD_BYTES,
-        parts: fileFields.length + MAX_TEXT_FIELDS,
+        parts: fileFields.length + maxTextFields,
         headerPairs: 16,
       },
     });
@@ -65,7 +91,7 @@ export function readMultipartForm(
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
     const files: Partial<Record<string, MultipartFile>> = {};
-    const oversized: Partial<Record<string, MessageKey>> = {};
+    const oversized = new Set<string>();
     const fileStreams: Promise<void>[] = [];
     let received = 0;
     let settled = false;
@@ -82,21 +108,21 @@ export function readMultipartForm(
     });
 
     parser.on('file', (name, stream, info) => {
-      if (!fileFields.includes(name) || name in files || name in oversized) {
+      if (!fileFields.includes(name) || name in files || oversized.has(name)) {
         stream.resume();
         return;
       }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
-        oversized[name] = 'upload.error.too_large';
+        oversized.add(name);
         chunks.length = 0; // the part already held is of no use: free it now
       });
       fileStreams.push(
         new Promise((done) =>
           stream.on('close', () => {
             const bytes = Buffer.concat(chunks);
-            if (!oversized[name] && bytes.length > 0) files[name] = { filename: info.filename ?? '', bytes };
+            if (!oversized.has(name) && bytes.length > 0) files[name] = { filename: info.filename ?? '', bytes };
             done();
           }),
         ),
@@ -110,8 +136,7 @@ export function readMultipartForm(
       Promise.all(fileStreams).then(() => {
         if (settled) return;
         settled = true;
-        if (Object.keys(oversized).length > 0) reject(new DomainError('upload.error.too_large', 413, oversized, size));
-        else resolve({ fields, files });
+        resolve({ fields, files, oversized: [...oversized] });
       }, reject);
     });
     ctx.req.pipe(parser);

@@ -12,7 +12,8 @@ export type UploadPurpose =
 
 export interface StoredUpload {
   id: string;
-  ownerAccountId: string;
+  /** null for an appeal's images (src/flows/appeal). */
+  ownerAccountId: string | null;
   purpose: UploadPurpose;
   mediaType: ImageMediaType;
   sizeBytes: number;
@@ -25,7 +26,7 @@ const encryptionContext = (id: string) => `upload:${id}`;
 
 const toUpload = (row: Record<string, unknown>): StoredUpload => ({
   id: row.id as string,
-  ownerAccountId: row.owner_account_id as string,
+  ownerAccountId: row.owner_account_id as string | null,
   purpose: row.purpose as UploadPurpose,
   mediaType: row.media_type as ImageMediaType,
   sizeBytes: Number(row.size_bytes),

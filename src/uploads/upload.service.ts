@@ -13,7 +13,8 @@ const ALLOWED_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 export type { StoredUpload, UploadPurpose };
 
 export interface UploadInput {
-  ownerAccountId: string;
+  /** null: an appeal's images, filed by someone who cannot sign in. */
+  ownerAccountId: string | null;
   purpose: UploadPurpose;
   /** The name the browser sent. Never decides anything: only its extension is logged when the content is refused. */
   filename?: string;
@@ -82,7 +83,7 @@ export class UploadService {
   }
 
   /** Stores an image that `check` accepted. */
-  async save(ownerAccountId: string, purpose: UploadPurpose, image: CleanImage, trx?: Db): Promise<StoredUpload> {
+  async save(ownerAccountId: string | null, purpose: UploadPurpose, image: CleanImage, trx?: Db): Promise<StoredUpload> {
     return this.repository.insert(
       {
         id: crypto.randomUUID(),

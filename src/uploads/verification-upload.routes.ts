@@ -24,7 +24,7 @@ const FILE_FIELDS = ['front', 'back'] as const;
 const UPLOADS_PER_HOUR = 20;
 
 /** The most telling of several refusals: too large, then wrong type, then the rest; every field keeps its message. */
-function combine(refusals: unknown[]): unknown {
+export function combine(refusals: unknown[]): unknown {
   const domain = refusals.filter((r): r is DomainError => r instanceof DomainError);
   if (domain.length < refusals.length) return refusals.find((r) => !(r instanceof DomainError));
   const order = [413, 415];

@@ -134,7 +134,7 @@
     });
     var body = {
       mobile: form.elements[mobileField].value,
-      purpose: 'register',
+      purpose: button.getAttribute('data-sms-purpose') || 'register',
       captchaId: form.elements.captchaId.value,
       captcha: form.elements.captcha.value,
     };
