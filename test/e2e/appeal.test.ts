@@ -3,7 +3,8 @@
  * appeal with both sides of their document and the SMS code (asked in place by the page's script,
  * read from the outbox), sees 等待审核 with the case number; a reviewer signs in to the console with
  * password + TOTP and approves; the SMS with the login name and one-time credential is in the
- * outbox, and the status page says approved. Screenshots: appeal-*.png (the forms also at 375 px)
+ * outbox, and the status page says approved; the credential signs in to a business system once,
+ * through 设置新密码, and never again. Screenshots: appeal-*.png (the forms also at 375 px)
  * and console-appeal-case.png.
  */
 import type { Page } from 'playwright-core';
@@ -13,7 +14,8 @@ import { APPEAL_TEST_ENV, appealPerson, CAPTCHA_ANSWER, fileAppeal, outboxCode }
 import { screenshot, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { createOperator, totpCode } from '../support/review.js';
-import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
+import { TestRelyingParty } from '../support/oidc-rp.js';
+import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 /** A document side drawn by sharp, signed across, so the screenshots show what a reviewer sees. */
 function documentSide(side: 'front' | 'back'): Promise<Buffer> {
@@ -27,16 +29,29 @@ function documentSide(side: 'front' | 'back'): Promise<Buffer> {
 describe('an appeal in a real browser', () => {
   let app: TestApp;
   const browser = new TestBrowser();
+  const rp = new TestRelyingParty(unique('rp'), 'rp-secret-0123456789-0123456789-ap');
 
   beforeAll(async () => {
-    app = await startTestApp({ env: APPEAL_TEST_ENV });
+    await rp.listen();
+    app = await startTestApp({ clients: [rp.clientEntry()], env: APPEAL_TEST_ENV });
+    await rp.discover(app.url);
     await browser.launch();
   }, 60_000);
   afterEach(() => browser.closeContexts());
   afterAll(async () => {
     await browser.close();
     await app?.close();
+    await rp.close();
   });
+
+  /** A business system's sign-in in the natural window; resolves once the next page has loaded. */
+  async function signInAt(page: Page, url: string, loginName: string, password: string) {
+    await page.goto(url);
+    const window = page.getByRole('tabpanel', { name: '自然人登录', exact: true });
+    await window.getByLabel('登录名').fill(loginName);
+    await window.getByLabel('密码').fill(password);
+    await Promise.all([page.waitForEvent('load'), window.getByRole('button', { name: '登录', exact: true }).click()]);
+  }
 
   // The project's type check has no DOM lib: only the widths read are described.
   const overflows = (page: Page) =>
@@ -45,7 +60,7 @@ describe('an appeal in a real browser', () => {
       return root.scrollWidth > root.clientWidth;
     });
 
-  test('when a person files a natural appeal and a reviewer approves it with TOTP, then the SMS carries the login name and a one-time credential, and the status page says approved', async () => {
+  test('when a person files a natural appeal and a reviewer approves it with TOTP, then the SMS carries the login name and a one-time credential, the status page says approved, and the credential signs in once, through 设置新密码', async () => {
     const name = uniqueName();
     const documentNumber = uniqueResidentId();
     const user = await createNaturalAccount(app, { name, documentNumber, realNameVerified: true });
@@ -108,6 +123,23 @@ describe('an appeal in a real browser', () => {
     await page.locator('[data-appeal-status="approved"]').waitFor();
     expect(await page.getByText('已通过：登录名与一次性密码已短信发送').isVisible()).toBe(true);
     await screenshot(page, 'appeal-status.png');
+
+    // The credential signs in to a business system, which is reached only after 设置新密码.
+    const request = await rp.authorizationRequest({ scope: 'openid profile' });
+    await signInAt(page, request.url, credential![1]!, credential![2]!);
+    await page.getByRole('heading', { level: 1, name: '设置新密码' }).waitFor();
+    await page.getByLabel(/^新密码/).fill('Autumn-Leaf-2026!');
+    await page.getByLabel(/^确认新密码/).fill('Autumn-Leaf-2026!');
+    await Promise.all([page.waitForURL((url) => url.href.startsWith(rp.redirectUri)), page.getByRole('button', { name: '设置新密码并继续' }).click()]);
+    expect((await rp.callback(page.url(), request)).claims()).toMatchObject({ sub: user.account.id });
+
+    // Used once: in a fresh browser the credential is a wrong password, the new password works.
+    const again = await browser.newPage();
+    const second = await rp.authorizationRequest({ scope: 'openid' });
+    await signInAt(again, second.url, user.loginName, credential![2]!);
+    expect(await again.getByRole('alert').first().textContent()).toContain('登录名或密码错误');
+    await signInAt(again, second.url, user.loginName, 'Autumn-Leaf-2026!');
+    await again.waitForURL((url) => url.href.startsWith(rp.redirectUri));
   });
 
   test('when a reviewer opens a unit’s appeal, then the legal accounts with its USCC are listed beside the main agent’s document, the main agent to be replaced by default', async () => {
