@@ -7,6 +7,8 @@ import { serviceItemsEn } from './messages/service-items.en.js';
 import { recoveryEn } from './messages/recovery.en.js';
 import { appealsEn } from './messages/appeals.en.js';
 import { credentialLoginEn } from './messages/credential-login.en.js';
+import { torchLookupEn } from './messages/torch-lookup.en.js';
+import { torchConsoleEn } from './messages/torch-console.en.js';
 
 
 const core = {
@@ -398,4 +400,6 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...recoveryEn,
   ...appealsEn,
   ...credentialLoginEn,
+  ...torchLookupEn,
+  ...torchConsoleEn,
 };

@@ -6,6 +6,8 @@ import { serviceItemsZhCN } from './messages/service-items.zh-CN.js';
 import { recoveryZhCN } from './messages/recovery.zh-CN.js';
 import { appealsZhCN } from './messages/appeals.zh-CN.js';
 import { credentialLoginZhCN } from './messages/credential-login.zh-CN.js';
+import { torchLookupZhCN } from './messages/torch-lookup.zh-CN.js';
+import { torchConsoleZhCN } from './messages/torch-console.zh-CN.js';
 
 /** zh-CN is the source language: every key starts here (or in messages/), and en.ts must have the same keys. */
 const core = {
@@ -398,4 +400,6 @@ export const zhCN = {
   ...recoveryZhCN,
   ...appealsZhCN,
   ...credentialLoginZhCN,
+  ...torchLookupZhCN,
+  ...torchConsoleZhCN,
 } as const;
