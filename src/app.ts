@@ -24,6 +24,7 @@ import { agentsRoutes } from './authorization/agents.routes.js';
 import { recoveryRoutes } from './flows/recovery/recovery.routes.js';
 import { passwordResetRoutes } from './flows/recovery/password-reset.routes.js';
 import { appealRoutes } from './flows/appeal/appeal.routes.js';
+import { torchLookupRoutes } from './migration/torch/torch-lookup.routes.js';
 
 export interface App {
   koa: Koa;
@@ -205,6 +206,13 @@ export async function createApp(context: AppContext): Promise<App> {
     clock: context.clock,
     production: settings.production,
   });
+  const torchLookup = torchLookupRoutes({
+    chrome,
+    csrf: csrfTokens,
+    lookups: context.torchLookups,
+    captchas: context.captchas,
+    rateLimiter: context.rateLimiter,
+  });
 
   /*
    * Two ways through the app, one decision. oidc-provider's machine endpoints (discovery, JWKS,
@@ -245,6 +253,7 @@ export async function createApp(context: AppContext): Promise<App> {
     .use(recovery.routes())
     .use(passwordReset.routes())
     .use(appeals.routes())
+    .use(torchLookup.routes())
     .use(interactions.routes())
     .use(interactions.allowedMethods())
     .use(sms.routes())

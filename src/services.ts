@@ -56,6 +56,8 @@ import { EntitySelectionRepository } from './access/entity-selection.repository.
 import { AppealRepository } from './flows/appeal/appeal.repository.js';
 import { AppealService } from './flows/appeal/appeal.service.js';
 import { AppealReviewService } from './review/appeal-review.service.js';
+import { TorchLookupRepository } from './migration/torch/torch-lookup.repository.js';
+import { TorchLookupService } from './migration/torch/torch-lookup.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -105,6 +107,8 @@ export interface AppContext {
   /** 申诉找回密码: filing and status (appeals), and their review (appealReviews). */
   appeals: AppealService;
   appealReviews: AppealReviewService;
+  /** 火炬中心账号检索. */
+  torchLookups: TorchLookupService;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -211,6 +215,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
     appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
     appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
+    torchLookups: new TorchLookupService(new TorchLookupRepository(db), crypt, captchas, rateLimiter, smsCodes, audit),
   };
 }
 
