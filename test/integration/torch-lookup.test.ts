@@ -530,6 +530,16 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       expect(response.body).not.toContain('id="answer"');
     });
 
+    it('when a lookup form is oversized, then 413 with a page, never a 500', async () => {
+      const agent = newAgent();
+      const page = await agent.request(`${app.url}/torch/lookup`);
+      const response = await agent.request(`${app.url}/torch/lookup/enterprise`, {
+        form: { csrf: hiddenInput(page.body, 'csrf') ?? '', uscc: 'X'.repeat(20_000), captcha: CAPTCHA_ANSWER },
+      });
+      expect(response.status).toBe(413);
+      expect(response.body).not.toContain('id="answer"');
+    });
+
     it('when one address spends its lookup budget, then the next lookup is refused with 429 and Retry-After', async () => {
       const agent = newAgent();
       const [limit] = TORCH_LOOKUP_LIMITS.lookupPerAddress;
