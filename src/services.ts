@@ -56,6 +56,8 @@ import { EntitySelectionRepository } from './access/entity-selection.repository.
 import { AppealRepository } from './flows/appeal/appeal.repository.js';
 import { AppealService } from './flows/appeal/appeal.service.js';
 import { AppealReviewService } from './review/appeal-review.service.js';
+import { LegacyLoginService } from './migration/torch/legacy-login.service.js';
+import { LegacyPasswordRepository } from './migration/torch/legacy-password.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -156,7 +158,17 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     hasher,
     captchas,
     rateLimiter,
-    login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection, oneTimeCredentials),
+    login: new LoginService(
+      accounts,
+      new LoginThrottleRepository(db),
+      captchas,
+      rateLimiter,
+      hasher,
+      audit,
+      settings.loginProtection,
+      oneTimeCredentials,
+      new LegacyLoginService(db, new LegacyPasswordRepository(db), accounts, hasher, audit),
+    ),
     clients: clientRegistry,
     signingKeys: new SigningKeys(db, crypt),
     referenceRegister,
