@@ -58,6 +58,7 @@ import { AppealService } from './flows/appeal/appeal.service.js';
 import { AppealReviewService } from './review/appeal-review.service.js';
 import { LegacyLoginService } from './migration/torch/legacy-login.service.js';
 import { LegacyPasswordRepository } from './migration/torch/legacy-password.repository.js';
+import { MigrationReportRepository } from './migration/torch/migration-report.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -107,6 +108,8 @@ export interface AppContext {
   /** 申诉找回密码: filing and status (appeals), and their review (appealReviews). */
   appeals: AppealService;
   appealReviews: AppealReviewService;
+  /** The Torch Center import's runs and outcomes, for the console's migration reports. */
+  migrationReports: MigrationReportRepository;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -223,6 +226,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
     appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
     appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
+    migrationReports: new MigrationReportRepository(db, crypt),
   };
 }
 
