@@ -58,6 +58,9 @@ import { AppealService } from './flows/appeal/appeal.service.js';
 import { AppealReviewService } from './review/appeal-review.service.js';
 import { TorchLookupRepository } from './migration/torch/torch-lookup.repository.js';
 import { TorchLookupService } from './migration/torch/torch-lookup.service.js';
+import { LegacyLoginService } from './migration/torch/legacy-login.service.js';
+import { LegacyPasswordRepository } from './migration/torch/legacy-password.repository.js';
+import { MigrationReportRepository } from './migration/torch/migration-report.repository.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -109,6 +112,8 @@ export interface AppContext {
   appealReviews: AppealReviewService;
   /** 火炬中心账号检索. */
   torchLookups: TorchLookupService;
+  /** The Torch Center import's runs and outcomes, for the console's migration reports. */
+  migrationReports: MigrationReportRepository;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -160,7 +165,17 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     hasher,
     captchas,
     rateLimiter,
-    login: new LoginService(accounts, new LoginThrottleRepository(db), captchas, rateLimiter, hasher, audit, settings.loginProtection, oneTimeCredentials),
+    login: new LoginService(
+      accounts,
+      new LoginThrottleRepository(db),
+      captchas,
+      rateLimiter,
+      hasher,
+      audit,
+      settings.loginProtection,
+      oneTimeCredentials,
+      new LegacyLoginService(db, new LegacyPasswordRepository(db), accounts, hasher, audit),
+    ),
     clients: clientRegistry,
     signingKeys: new SigningKeys(db, crypt),
     referenceRegister,
@@ -216,6 +231,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
     appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
     torchLookups: new TorchLookupService(new TorchLookupRepository(db), crypt, captchas, rateLimiter, smsCodes, audit),
+    migrationReports: new MigrationReportRepository(db, crypt),
   };
 }
 

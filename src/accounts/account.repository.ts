@@ -291,8 +291,13 @@ export class AccountRepository {
     await this.db('accounts').where({ id }).update({ last_login_at: this.db.fn.now() });
   }
 
+  /**
+   * Every way a password is set comes here, so a migrated account's legacy hash (SPEC §8) goes with
+   * it: an old password must not keep working beside the new one.
+   */
   async updatePasswordHash(id: string, passwordHash: string, trx: Db = this.db): Promise<void> {
     await trx('accounts').where({ id }).update({ password_hash: passwordHash, updated_at: trx.fn.now() });
+    await trx('legacy_passwords').where({ account_id: id }).delete();
   }
 
   /** The clear document number, for the rules that need it (verification, change detection). */

@@ -14,6 +14,8 @@ import type { OperatorSession } from './operator-session.repository.js';
 import type { OperatorSessionService } from './operator-session.service.js';
 import { CASE_IMAGE_ROLES } from './review-case.repository.js';
 import { appealConsoleRoutes } from './appeal-console.routes.js';
+import { migrationConsoleRoutes } from './migration-console.routes.js';
+import type { MigrationReportRepository } from '../migration/torch/migration-report.repository.js';
 import type { AppealReviewService } from './appeal-review.service.js';
 import { REJECTION_REASON_MAX, type CaseForReview, type ReviewService } from './review.service.js';
 
@@ -22,6 +24,7 @@ export interface ConsoleDeps {
   sessions: OperatorSessionService;
   reviews: ReviewService;
   appeals: AppealReviewService;
+  migrationReports: MigrationReportRepository;
   audit: AuditService;
   csrf: CsrfTokens;
   chrome: PageChrome;
@@ -55,7 +58,7 @@ function formatWaiting(since: Date, now: Date, t: Translate): string {
  * the session (or, for the sign-in form, to the browser's CSRF cookie).
  */
 export function consoleRoutes(deps: ConsoleDeps): Router {
-  const { operators, sessions, reviews, appeals, audit, csrf, chrome, production } = deps;
+  const { operators, sessions, reviews, appeals, migrationReports, audit, csrf, chrome, production } = deps;
   const router = new Router({ prefix: '/console' });
   router.use(bodyParser({ enableTypes: ['form'], formLimit: '32kb' }));
 
@@ -221,6 +224,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   appealConsoleRoutes(router, { appeals, requireOperator, render, reviewer, field: (ctx, name, max) => text(form(ctx)[name], max) });
+  migrationConsoleRoutes(router, { reports: migrationReports, audit, requireOperator, render, operatorOf: (ctx) => consoleOf(ctx)!.operator });
 
   router.get('/uploads/:id', requireOperator, async (ctx) => {
     const image = await reviews.caseImage(ctx.params.id!);

@@ -8,6 +8,7 @@ import type { CaptchaService } from '../../security/captcha.service.js';
 import type { PasswordHasher } from '../../security/password-hasher.js';
 import type { RateLimiter } from '../../security/rate-limiter.js';
 import type { Settings } from '../../settings.js';
+import type { LegacyLoginService } from '../../migration/torch/legacy-login.service.js';
 import type { OneTimeCredentialService } from '../recovery/one-time-credential.service.js';
 import type { LoginThrottleRepository } from './login-throttle.repository.js';
 
@@ -57,6 +58,9 @@ const minutesUntil = (date: Date) => Math.max(1, Math.ceil((date.getTime() - Dat
  * The password field also takes the account's one-time credential (SPEC §7), under the same
  * protections: a wrong or expired one is a wrong password. The credential is not used up here but
  * when the new password is set (the change_password prompt), so closing that page loses nothing.
+ *
+ * A migrated Torch Center account (SPEC §8) has no argon2 hash yet but a legacy one: its old
+ * password is checked against that, under the same protections, and its first success upgrades it.
  */
 export class LoginService {
   constructor(
@@ -68,6 +72,7 @@ export class LoginService {
     private readonly audit: AuditService,
     private readonly protection: Settings['loginProtection'],
     private readonly oneTimeCredentials: Pick<OneTimeCredentialService, 'matches'>,
+    private readonly legacyLogins: Pick<LegacyLoginService, 'find' | 'verify' | 'upgrade'>,
   ) {}
 
   /** Whether the page should show a captcha for this login name before the next attempt. */
@@ -110,9 +115,13 @@ export class LoginService {
     }
 
     const credentials = await this.accounts.findCredentials(loginName);
+    // Looked up for unknown names too (as NO_ACCOUNT): the same queries whether or not the name exists.
+    const legacy = credentials?.passwordHash ? undefined : await this.legacyLogins.find(credentials?.id ?? NO_ACCOUNT);
     const passwordOk = credentials?.passwordHash
       ? await this.hasher.verify(credentials.passwordHash, attempt.password)
-      : await this.hasher.verifyAgainstDummy(attempt.password);
+      : legacy
+        ? await this.legacyLogins.verify(legacy, attempt.password)
+        : await this.hasher.verifyAgainstDummy(attempt.password);
     // Asked whenever the password fails, for unknown names too: the same work for every failure.
     const credentialOk = !passwordOk && (await this.oneTimeCredentials.matches(credentials?.id ?? NO_ACCOUNT, attempt.password));
     if (!credentials || !(passwordOk || credentialOk)) return this.fail(attempt, loginName, true, credentials?.id);
@@ -132,7 +141,9 @@ export class LoginService {
 
     await this.throttles.reset(key);
     await this.accounts.recordLogin(credentials.id);
-    if (method === 'password' && this.hasher.needsRehash(credentials.passwordHash!)) {
+    if (method === 'password' && legacy) {
+      await this.legacyLogins.upgrade(credentials.id, legacy, attempt.password, { ip: attempt.ip, requestId: attempt.requestId });
+    } else if (method === 'password' && this.hasher.needsRehash(credentials.passwordHash!)) {
       await this.accounts.updatePasswordHash(credentials.id, await this.hasher.hash(attempt.password));
     }
     await this.record(attempt, 'login.success', 'success', credentials.id, { method });
