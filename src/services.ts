@@ -56,6 +56,8 @@ import { EntitySelectionRepository } from './access/entity-selection.repository.
 import { AppealRepository } from './flows/appeal/appeal.repository.js';
 import { AppealService } from './flows/appeal/appeal.service.js';
 import { AppealReviewService } from './review/appeal-review.service.js';
+import { TorchImportService } from './migration/torch/torch-import.service.js';
+import { TorchReportService } from './migration/torch/torch-report.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -105,6 +107,9 @@ export interface AppContext {
   /** 申诉找回密码: filing and status (appeals), and their review (appealReviews). */
   appeals: AppealService;
   appealReviews: AppealReviewService;
+  /** 火炬中心用户转移: the import command and its report (SPEC §8). */
+  torchImport: TorchImportService;
+  torchReport: TorchReportService;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -211,6 +216,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
     appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
     appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
+    torchImport: new TorchImportService(db, crypt, audit, authorizations, settings.torch.authorizedSystems),
+    torchReport: new TorchReportService(db, crypt),
   };
 }
 
