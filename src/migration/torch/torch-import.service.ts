@@ -180,11 +180,10 @@ export class TorchImportService {
       return index;
     };
     const persons = records.filter((r) => r.kind === 'personal');
-    const [holders, legalAccounts, verifiedNaturals] = await Promise.all([
-      this.repository.holders([...new Set(records.flatMap(candidateNames))], trx),
-      this.repository.legalAccounts([...new Set(records.filter((r) => r.kind === 'enterprise').map((r) => r.login))], trx),
-      this.repository.verifiedNaturals([...new Set(persons.map((r) => indexOf(r.login)))], trx),
-    ]);
+    // One connection per transaction: the three look-ups run one after another.
+    const holders = await this.repository.holders([...new Set(records.flatMap(candidateNames))], trx);
+    const legalAccounts = await this.repository.legalAccounts([...new Set(records.filter((r) => r.kind === 'enterprise').map((r) => r.login))], trx);
+    const verifiedNaturals = await this.repository.verifiedNaturals([...new Set(persons.map((r) => indexOf(r.login)))], trx);
     // What earlier records of this batch made is added to the look-ups, so later ones see it.
     const view: PlatformView = {
       holder: (key) => holders.get(key),
