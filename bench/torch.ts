@@ -150,7 +150,9 @@ async function main(): Promise<void> {
     await writeExport(file);
     console.log(`wrote ${N} legacy records (${(fs.statSync(file).size / 1e6).toFixed(0)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'torch', 'import', file, '--batch', BATCH], {
+    // BENCH_PROFILE=<dir>: the importer writes a V8 CPU profile there.
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_PROFILE)] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'torch', 'import', file, '--batch', BATCH], {
       cwd: projectRoot,
       env: { ...process.env, DATABASE_URL: cluster.url, PII_KEY, NODE_ENV: 'development', LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
