@@ -61,6 +61,8 @@ import { TorchLookupService } from './migration/torch/torch-lookup.service.js';
 import { LegacyLoginService } from './migration/torch/legacy-login.service.js';
 import { LegacyPasswordRepository } from './migration/torch/legacy-password.repository.js';
 import { MigrationReportRepository } from './migration/torch/migration-report.repository.js';
+import { TorchImportService } from './migration/torch/torch-import.service.js';
+import { TorchReportService } from './migration/torch/torch-report.service.js';
 
 /** Everything the app is made of, built once: settings → db → repositories → services → provider. */
 export interface AppContext {
@@ -114,6 +116,9 @@ export interface AppContext {
   torchLookups: TorchLookupService;
   /** The Torch Center import's runs and outcomes, for the console's migration reports. */
   migrationReports: MigrationReportRepository;
+  /** 火炬中心用户转移: the import command and its report (SPEC §8). */
+  torchImport: TorchImportService;
+  torchReport: TorchReportService;
 }
 
 /** Replacements for tests: an identity authority pointed at a fake, a fixed clock. */
@@ -232,6 +237,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
     torchLookups: new TorchLookupService(new TorchLookupRepository(db), crypt, captchas, rateLimiter, smsCodes, audit),
     migrationReports: new MigrationReportRepository(db, crypt),
+    torchImport: new TorchImportService(db, crypt, audit, authorizations, settings.torch.authorizedSystems),
+    torchReport: new TorchReportService(db, crypt),
   };
 }
 

@@ -61,6 +61,12 @@ const envSchema = z.object({
   ENTERPRISE_REGISTRY_TIMEOUT_MS: integer(100, 60_000).default(5000),
   ENTERPRISE_REGISTER_FILE: z.string().min(1).default('config/enterprise-register.json'),
 
+  // Torch Center migration: the business systems an E4 agent is authorized for (client ids, comma-separated).
+  TORCH_AUTHORIZED_SYSTEMS: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9_.-]+\s*(,\s*[A-Za-z0-9_.-]+\s*)*$/, { error: 'must be client ids separated by commas' })
+    .default('hightech,sme'),
+
   // SMS codes
   SMS_ADAPTER: z.enum(['outbox', 'http', 'tencent'], { error: 'must be outbox, http or tencent' }).optional(),
   SMS_HTTP_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -170,6 +176,8 @@ function buildSettings(env: z.infer<typeof envSchema>) {
     uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
     /** How long the one-time credential of an approved appeal signs in (SPEC §7: 24 hours). */
     oneTimeCredentialTtlSeconds: env.ONE_TIME_CREDENTIAL_TTL,
+    /** SPEC §8 E4: the systems a migrated enterprise's natural account is authorized for. */
+    torch: { authorizedSystems: env.TORCH_AUTHORIZED_SYSTEMS.split(',').map((id) => id.trim()) },
     reviewConsole: {
       /** A console session ends after this long without a request... */
       idleTimeoutSeconds: env.CONSOLE_IDLE_TIMEOUT,

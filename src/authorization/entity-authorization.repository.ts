@@ -90,6 +90,25 @@ export class EntityAuthorizationRepository {
     return id;
   }
 
+  /**
+   * grant for many pairs in one statement (the Torch import's E4 grants a batch at a time): the
+   * same rule, one active authorization per pair, an existing one getting the new systems.
+   */
+  async grantMany(
+    grants: Array<{ legalAccountId: string; agentAccountId: string }>,
+    common: { systems: string[] | 'all'; origin: AuthorizationOrigin; grantedBy: string },
+    trx: Db = this.db,
+  ): Promise<void> {
+    if (grants.length === 0) return;
+    const systems = common.systems === 'all' ? null : `{${[...new Set(common.systems)].sort().map((s) => JSON.stringify(s)).join(',')}}`;
+    await trx.raw(
+      `insert into entity_authorizations (id, legal_account_id, agent_account_id, systems, origin, granted_by)
+       select g.id, g.legal, g.agent, ?::text[], ?, ? from unnest(?::uuid[], ?::uuid[], ?::uuid[]) as g(id, legal, agent)
+       on conflict (legal_account_id, agent_account_id) where status = 'active' do update set systems = excluded.systems`,
+      [systems, common.origin, common.grantedBy, grants.map(() => crypto.randomUUID()), grants.map((g) => g.legalAccountId), grants.map((g) => g.agentAccountId)],
+    );
+  }
+
   /** Revokes one of the entity's active authorizations; false when there is none by that id. */
   async revoke(legalAccountId: string, authorizationId: string, revokedBy: string, trx: Db = this.db): Promise<EntityAuthorization | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(authorizationId)) return undefined;

@@ -10,6 +10,8 @@ import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
 import { loadSettings, SettingsError, type Settings } from '../settings.js';
 import { loadReferenceRegister } from '../verification/reference-register.file.js';
 import { loadEnterpriseRegister } from '../verification/enterprise-register.file.js';
+import { torchImport, torchReport } from './torch.command.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -29,11 +31,15 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                    newest last: time, mobile, text
   operator create --username NAME --role reviewer|admin (--password PASSWORD | --password-stdin)
                                    a review-console operator; prints the TOTP secret once
+  torch import FILE [--dry-run] [--batch N]
+                                   import the Torch Center export (.jsonl, or CSV with a header):
+                                   --dry-run changes nothing and prints the report; N records a batch
+                                   (default 1000); a second run skips what is decided
+  torch report [--json]            the migration's outcomes: a summary with the conflicts, or with
+                                   --json one JSON object per legacy account and line
 
 Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
 
-/** A mistake in how the command was called: printed with the usage, exit code 2. */
-class UsageError extends Error {}
 
 /** Maps the account service's field names to the flags the operator typed. */
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -222,6 +228,12 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'operator create':
       await operatorCreate(settings, rest);
+      return;
+    case 'torch import':
+      await withDatabase(settings, ({ db }) => torchImport(createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() }), rest));
+      return;
+    case 'torch report':
+      await withDatabase(settings, ({ db }) => torchReport(createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() }), rest));
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:torch -- --accounts N [--batch B]` (default 100000; the target is stated for
+ * 1000000): the Torch Center import (SPEC §8) on a throwaway PostgreSQL.
+ *
+ * Seeds the platform with accounts that send the legacy records into every case (E1–E4, P1–P4 and
+ * both conflicts), streams N legacy records in every password scheme to a temp JSON Lines file,
+ * runs `torch import` in a child process as operators do, and prints accounts per second, the
+ * importer's peak RSS (VmHWM) and the count per case. Target: ≥ 20,000 accounts/s and < 300 MB.
+ * Never part of `npm test`.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import bcrypt from 'bcryptjs';
+import { createDatabase } from '../src/db/database.js';
+import { migrateLatest } from '../src/db/migrate.js';
+import { PiiCrypto } from '../src/security/pii-crypto.js';
+import { orgNameKey } from '../src/accounts/org-name.js';
+import { TorchImportRepository, type NewAccountRow } from '../src/migration/torch/torch-import.repository.js';
+import { projectRoot } from '../src/paths.js';
+import { startPostgresCluster, stopPostgresCluster } from '../test/support/postgres-cluster.js';
+import { readMemory } from './processes.js';
+
+const { values } = parseArgs({ options: { accounts: { type: 'string' }, batch: { type: 'string' } }, strict: true });
+const N = Number(values.accounts ?? 100_000);
+const BATCH = values.batch ?? '2000';
+if (!Number.isInteger(N) || N < 10) throw new Error('--accounts must be a whole number ≥ 10');
+
+const TARGETS = { accountsPerSecond: 20_000, peakMb: 300 };
+const PII_KEY = crypto.randomBytes(32).toString('hex');
+const crypt = new PiiCrypto(Buffer.from(PII_KEY, 'hex'));
+
+const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+/** A valid USCC for record i (bad = its check character wrong). */
+function uscc(i: number, bad = false): string {
+  const body = `9111${String(i).padStart(13, '0')}`;
+  let sum = 0;
+  for (let k = 0; k < 17; k++) sum += USCC_ALPHABET.indexOf(body[k]!) * USCC_WEIGHTS[k]!;
+  const check = (31 - (sum % 31)) % 31;
+  return body + USCC_ALPHABET[bad ? (check + 1) % 31 : check];
+}
+const mobile = (i: number, other = false) => `1${other ? 5 : 3}${String(i).padStart(9, '0')}`;
+
+/** The case record i is made to hit (the platform is seeded to match). */
+const PLAN = ['E1', 'E2', 'E3', 'E4', 'P1', 'P2', 'P3', 'P4', 'conflict_uscc', 'conflict_hj'] as const;
+const planOf = (i: number) => PLAN[i % PLAN.length]!;
+
+const hex = (algorithm: string, text: string) => crypto.createHash(algorithm).update(text, 'utf8').digest('hex');
+const PASSWORDS = [
+  { password_scheme: 'md5', password_hash: hex('md5', 'old') },
+  { password_scheme: 'md5_salt_prefix', password_hash: hex('md5', 'salt' + 'old'), password_salt: 'salt' },
+  { password_scheme: 'md5_salt_suffix', password_hash: hex('md5', 'old' + 'salt'), password_salt: 'salt' },
+  { password_scheme: 'sha1', password_hash: hex('sha1', 'old') },
+  { password_scheme: 'sha256', password_hash: hex('sha256', 'old') },
+  { password_scheme: 'sha256_salt_prefix', password_hash: hex('sha256', 'salt' + 'old'), password_salt: 'salt' },
+  { password_scheme: 'sha256_salt_suffix', password_hash: hex('sha256', 'old' + 'salt'), password_salt: 'salt' },
+  { password_scheme: 'bcrypt', password_hash: bcrypt.hashSync('old', 4) },
+  { password_scheme: 'pbkdf2_sha256', password_hash: crypto.pbkdf2Sync('old', 'salt', 1000, 32, 'sha256').toString('hex'), password_salt: 'salt', pbkdf2_iterations: 1000 },
+  { password_scheme: 'sm3', password_hash: hex('sm3', 'old') },
+];
+
+function legacyRecord(i: number): object {
+  const plan = planOf(i);
+  const password = PASSWORDS[Math.floor(i / PLAN.length) % PASSWORDS.length]!;
+  if (plan.startsWith('P')) return { legacy_id: `L${i}`, kind: 'personal', login_name: mobile(i), name: '王火炬', mobile: mobile(i), ...password };
+  return {
+    legacy_id: `L${i}`, kind: 'enterprise', login_name: uscc(i, plan === 'conflict_uscc'), org_name: `火炬企业${i}`,
+    mobile: mobile(i), email: `l${i}@example.cn`, contact_name: '李联系', ...password,
+  };
+}
+
+async function writeExport(file: string): Promise<void> {
+  const out = fs.createWriteStream(file);
+  for (let i = 0; i < N; i++) {
+    if (!out.write(JSON.stringify(legacyRecord(i)) + '\n')) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Platform accounts that send the records into their cases, inserted in chunks. */
+async function seed(db: Parameters<TorchImportRepository['insertAccounts']>[1]): Promise<number> {
+  const repository = new TorchImportRepository(db);
+  let seeded = 0;
+  const CHUNK = 5000;
+  for (let start = 0; start < N; start += CHUNK) {
+    const accounts: NewAccountRow[] = [];
+    const legal: Array<{ accountId: string; orgName: string; orgNameKey: string; uscc: string }> = [];
+    const natural: Array<{ accountId: string; name: string }> = [];
+    const verified: string[] = [];
+    const add = (kind: 'natural' | 'legal', loginName: string, mobileNumber: string, usccOf?: string) => {
+      const id = crypto.randomUUID();
+      accounts.push({ id, kind, loginName, loginNameKey: loginName.toLowerCase(), mobileEncrypted: crypt.encrypt(mobileNumber), mobileIndex: crypt.blindIndex(mobileNumber), email: null });
+      if (kind === 'legal') legal.push({ accountId: id, orgName: `平台单位${loginName}`, orgNameKey: orgNameKey(`平台单位${loginName}`), uscc: usccOf! });
+      else natural.push({ accountId: id, name: '平台用户' });
+      return id;
+    };
+    for (let i = start; i < Math.min(N, start + CHUNK); i++) {
+      switch (planOf(i)) {
+        case 'E2': add('legal', uscc(i), mobile(i, true), uscc(i)); break;
+        case 'E3': add('natural', uscc(i), mobile(i, true)); break;
+        case 'E4': add('legal', `bench_org_${i}`, mobile(i, true), uscc(i)); break;
+        case 'P2': add('natural', mobile(i), mobile(i)); break;
+        case 'P3': add('natural', mobile(i), mobile(i, true)); break;
+        case 'P4': verified.push(add('natural', `bench_nat_${i}`, mobile(i))); break;
+        case 'conflict_hj': add('natural', uscc(i), mobile(i, true)); add('natural', `HJ_${uscc(i)}`, mobile(i, true)); break;
+        default: break;
+      }
+    }
+    await db.transaction(async (trx) => {
+      await repository.insertAccounts(accounts, trx);
+      await repository.insertNaturalProfiles(natural, trx);
+      await repository.insertLegalProfiles(legal, trx);
+      if (verified.length) {
+        await trx('accounts').whereIn('id', verified).update({ real_name_status: 'verified', real_name_verified_at: trx.fn.now() });
+      }
+    });
+    seeded += accounts.length;
+  }
+  await db.raw('analyze');
+  return seeded;
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-bench-'));
+  const cluster = await startPostgresCluster({ database: 'torch_bench', prefix: 'idp-bench-torch-' });
+  const stop = () => {
+    stopPostgresCluster(cluster);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => {
+    stop();
+    process.exit(130);
+  });
+  try {
+    const database = await createDatabase({ kind: 'postgres', url: cluster.url });
+    await migrateLatest(database.db);
+    let t = Date.now();
+    const seeded = await seed(database.db);
+    console.log(`seeded ${seeded} platform accounts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    await database.close();
+
+    const file = path.join(tmp, 'torch-export.jsonl');
+    t = Date.now();
+    await writeExport(file);
+    console.log(`wrote ${N} legacy records (${(fs.statSync(file).size / 1e6).toFixed(0)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    // BENCH_PROFILE=<dir>: the importer writes a V8 CPU profile there.
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_PROFILE)] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'torch', 'import', file, '--batch', BATCH], {
+      cwd: projectRoot,
+      env: { ...process.env, DATABASE_URL: cluster.url, PII_KEY, NODE_ENV: 'development', LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let peakMb = 0;
+    const poll = setInterval(() => {
+      try {
+        peakMb = Math.max(peakMb, readMemory(child.pid!).peakMb);
+      } catch {
+        // exited between polls: the last reading stands
+      }
+    }, 100);
+    t = Date.now();
+    const [code] = (await once(child, 'exit')) as [number];
+    const seconds = (Date.now() - t) / 1000;
+    clearInterval(poll);
+    if (code !== 0) throw new Error(`torch import exited with ${code}:\n${stderr.slice(-4000)}`);
+
+    const summary = stdout.split('\n').filter((line) => /^(records|E1|run)/.test(line));
+    const rate = N / seconds;
+    console.log(summary.join('\n'));
+    console.log(`imported ${N} legacy accounts in ${seconds.toFixed(1)} s: ${Math.round(rate)} accounts/s (process start included)`);
+    console.log(`importer peak RSS (VmHWM): ${peakMb.toFixed(0)} MB`);
+    console.log(`${rate >= TARGETS.accountsPerSecond ? 'PASS' : 'FAIL'} ≥ ${TARGETS.accountsPerSecond} accounts/s`);
+    console.log(`${peakMb < TARGETS.peakMb ? 'PASS' : 'FAIL'} peak RSS < ${TARGETS.peakMb} MB`);
+  } finally {
+    stop();
+  }
+}
+
+await main();

@@ -1,0 +1,90 @@
+/** `torch import` and `torch report`: the Torch Center migration as operators run it (SPEC §8). */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { AppContext } from '../services.js';
+import { OUTCOME_CASES, type RunCounts } from '../migration/torch/torch-import.service.js';
+import { UsageError } from './usage-error.js';
+
+const operator = () => process.env.USER ?? 'operator';
+
+function caseLine(cases: Partial<Record<string, number>>): string {
+  return OUTCOME_CASES.map((c) => `${c} ${cases[c] ?? 0}`).join('  ');
+}
+
+function countsLines(counts: Partial<RunCounts>): string[] {
+  return [
+    `records ${counts.records ?? 0}, malformed ${counts.malformed ?? 0}, decided ${counts.decided ?? 0}, ` +
+      `already decided ${counts.alreadyDecided ?? 0}, accounts created ${counts.accountsCreated ?? 0}`,
+    caseLine(counts.cases ?? {}),
+  ];
+}
+
+export async function torchImport(services: AppContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { 'dry-run': { type: 'boolean' }, batch: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('give one export file: torch import FILE');
+  const file = positionals[0]!;
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  const batchSize = values.batch === undefined ? undefined : Number(values.batch);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000)) {
+    throw new UsageError('--batch must be a whole number from 1 to 50000');
+  }
+  const mode = values['dry-run'] ? 'dry_run' : 'apply';
+  console.log(`torch import ${mode === 'dry_run' ? '(dry run: nothing is changed)' : '(apply)'}: ${file}`);
+
+  const { runId, counts } = await services.torchImport.run({
+    file,
+    mode,
+    batchSize,
+    actor: operator(),
+    listener: {
+      // Malformed records with a legacy id are conflicts too, listed once, below.
+      malformed: (record) => {
+        if (record.legacyId === null) console.log(`malformed  line ${record.line}  ${record.reason}`);
+      },
+      conflict: (outcome) => console.log(`conflict   line ${outcome.line}  legacy_id ${outcome.legacyId}  ${outcome.reason}`),
+    },
+  });
+  console.log(`run ${runId} ${mode === 'dry_run' ? 'dry run' : 'applied'}`);
+  for (const line of countsLines(counts)) console.log(line);
+}
+
+export async function torchReport(services: AppContext, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const report = services.torchReport;
+  if (values.json) {
+    for await (const outcome of report.allOutcomes()) {
+      console.log(
+        JSON.stringify({
+          legacy_id: outcome.legacyId,
+          kind: outcome.kind,
+          legacy_login: outcome.legacyLogin,
+          case: outcome.case,
+          login_name: outcome.loginName,
+          window: outcome.window,
+          reason: outcome.reason,
+        }),
+      );
+    }
+    return;
+  }
+  const run = await report.latestRun();
+  if (!run) {
+    console.log('no torch import has run yet');
+    return;
+  }
+  console.log(
+    `latest run ${run.id}: ${run.mode === 'dry_run' ? 'dry run' : 'apply'} ${run.status}, ${run.file}, ` +
+      `by ${run.actor}, ${run.startedAt.toISOString()} – ${run.finishedAt?.toISOString() ?? 'unfinished'}`,
+  );
+  for (const line of countsLines(run.counts)) console.log(`  ${line}`);
+  console.log(`outcomes recorded: ${caseLine(await report.caseCounts())}`);
+  console.log('conflicts:');
+  for await (const outcome of report.allOutcomes({ case: 'conflict' })) {
+    console.log(`  legacy_id ${outcome.legacyId}  ${outcome.kind ?? '-'}  line ${outcome.line}  ${outcome.reason}`);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The Torch Center import (SPEC §8): streams the export, decides each legacy account by the rules
+ * and records one outcome per legacy id, a batch per transaction with the accounts it made.
+ *
+ * Idempotent and resumable: a legacy id that already has an outcome is skipped and its outcome
+ * reported, so a second run, or one after a crash, creates nothing twice and loses nothing. The
+ * dry run is the same code inside one transaction that is rolled back: later batches see what
+ * earlier ones would have made, exactly as the apply will.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { AuditService } from '../../audit/audit.service.js';
+import type { EntityAuthorizationRepository } from '../../authorization/entity-authorization.repository.js';
+import type { Db } from '../../db/database.js';
+import { loginNameKey } from '../../accounts/login-name.js';
+import { orgNameKey } from '../../accounts/org-name.js';
+import { normalizeUscc } from '../../accounts/identity-documents.js';
+import type { PiiCrypto } from '../../security/pii-crypto.js';
+import { readLegacyExport, type ExportFormat } from './legacy-export.reader.js';
+import { parseLegacyRecord, type LegacyRecord, type MalformedRecord } from './legacy-record.js';
+import { TorchImportRepository, type LegacyPasswordRow, type NewAccountRow, type OutcomeRow } from './torch-import.repository.js';
+import { candidateNames, decide, type NameHolder, type PlatformView, type TorchCase } from './torch.rules.js';
+
+export type RunMode = 'dry_run' | 'apply';
+
+export const OUTCOME_CASES = ['E1', 'E2', 'E3', 'E4', 'P1', 'P2', 'P3', 'P4', 'conflict'] as const;
+
+export interface RunCounts {
+  /** Records read, malformed ones included. */
+  records: number;
+  /** Outcome per case of every record with a legacy id, decided now or before. */
+  cases: Record<TorchCase | 'conflict', number>;
+  /** Records that could not be read as a legacy account (also conflicts when they have a legacy id). */
+  malformed: number;
+  /** Outcomes this run recorded (would record, in a dry run). */
+  decided: number;
+  /** Records whose legacy id already had an outcome: skipped. */
+  alreadyDecided: number;
+  /** Platform accounts this run made (would make). */
+  accountsCreated: number;
+  batches: number;
+}
+
+/** What the CLI prints as the run goes: every conflict and every malformed line, never dropped. */
+export interface RunListener {
+  malformed?(record: MalformedRecord): void;
+  conflict?(outcome: OutcomeRow): void;
+}
+
+export interface RunOptions {
+  file: string;
+  mode: RunMode;
+  batchSize?: number;
+  format?: ExportFormat;
+  actor?: string;
+  listener?: RunListener;
+  /** Called after each batch commits (apply) — where a test simulates a crash. */
+  afterBatch?: (batchNumber: number) => void | Promise<void>;
+}
+
+export interface RunResult {
+  runId: string;
+  mode: RunMode;
+  counts: RunCounts;
+}
+
+export const DEFAULT_BATCH_SIZE = 1000;
+
+type BatchItem = { record: LegacyRecord } | { malformed: MalformedRecord & { legacyId: string } };
+
+interface BatchResult {
+  /** Every item's outcome, in file order, with whether this run made it. */
+  outcomes: Array<{ outcome: OutcomeRow; fresh: boolean }>;
+  accountsCreated: number;
+}
+
+const emptyCases = () => Object.fromEntries(OUTCOME_CASES.map((c) => [c, 0])) as RunCounts['cases'];
+
+export class TorchImportService {
+  private readonly repository: TorchImportRepository;
+
+  constructor(
+    private readonly db: Db,
+    private readonly crypt: PiiCrypto,
+    private readonly audit: AuditService,
+    private readonly authorizations: EntityAuthorizationRepository,
+    private readonly authorizedSystems: string[],
+  ) {
+    this.repository = new TorchImportRepository(db);
+  }
+
+  async run(options: RunOptions): Promise<RunResult> {
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const runId = crypto.randomUUID();
+    const actor = options.actor ?? 'operator';
+    const counts: RunCounts = { records: 0, cases: emptyCases(), malformed: 0, decided: 0, alreadyDecided: 0, accountsCreated: 0, batches: 0 };
+    await this.repository.startRun({ id: runId, mode: options.mode, file: path.resolve(options.file), actor });
+
+    // The dry run's one transaction, rolled back at the end; each batch a savepoint inside it.
+    const dryRun = options.mode === 'dry_run' ? await this.db.transaction() : undefined;
+    const commitBatch = async (items: BatchItem[]) => {
+      const result = await this.withRetry(() =>
+        dryRun ? dryRun.transaction((trx) => this.processBatch(items, runId, trx)) : this.db.transaction((trx) => this.processBatch(items, runId, trx)),
+      );
+      counts.batches++;
+      counts.accountsCreated += result.accountsCreated;
+      for (const { outcome, fresh } of result.outcomes) {
+        counts.cases[outcome.case]++;
+        if (fresh) counts.decided++;
+        else counts.alreadyDecided++;
+        if (outcome.case === 'conflict') options.listener?.conflict?.(outcome);
+      }
+      if (!dryRun) await options.afterBatch?.(counts.batches);
+    };
+
+    let status: 'completed' | 'failed' = 'failed';
+    try {
+      let batch: BatchItem[] = [];
+      for await (const entry of readLegacyExport(options.file, options.format)) {
+        counts.records++;
+        const parsed =
+          'unreadable' in entry
+            ? { ok: false as const, malformed: { line: entry.line, reason: entry.unreadable, legacyId: null, kind: null, login: null } }
+            : parseLegacyRecord(entry.raw, entry.line);
+        if (parsed.ok) batch.push({ record: parsed.record });
+        else {
+          counts.malformed++;
+          options.listener?.malformed?.(parsed.malformed);
+          const { legacyId } = parsed.malformed;
+          if (legacyId !== null) batch.push({ malformed: { ...parsed.malformed, legacyId } });
+        }
+        if (batch.length >= batchSize) {
+          await commitBatch(batch);
+          batch = [];
+        }
+      }
+      if (batch.length) await commitBatch(batch);
+      status = 'completed';
+    } finally {
+      if (dryRun) await dryRun.rollback().catch(() => undefined);
+      await this.repository.finishRun(runId, status, counts);
+      await this.audit.record({
+        event: 'torch.run',
+        outcome: status === 'completed' ? 'success' : 'failure',
+        actor: { type: 'cli', id: actor },
+        subject: { type: 'torch_run', id: runId },
+        details: { mode: options.mode, ...counts },
+      });
+    }
+    return { runId, mode: options.mode, counts };
+  }
+
+  /** A platform user registering a name the batch wanted between its look-up and its insert: decide again. */
+  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if ((error as { code?: string }).code !== '23505' || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private legacyLogin(kind: LegacyRecord['kind'] | null, login: string | null): Pick<OutcomeRow, 'legacyLoginStored' | 'legacyLoginKey'> {
+    if (kind === null || login === null) return { legacyLoginStored: null, legacyLoginKey: null };
+    if (kind === 'enterprise') return { legacyLoginStored: normalizeUscc(login), legacyLoginKey: normalizeUscc(login) };
+    return { legacyLoginStored: this.crypt.encrypt(login), legacyLoginKey: this.crypt.blindIndex(login) };
+  }
+
+  private async processBatch(items: BatchItem[], runId: string, trx: Db): Promise<BatchResult> {
+    await this.repository.lock(trx);
+    const legacyIdOf = (item: BatchItem) => ('record' in item ? item.record.legacyId : item.malformed.legacyId);
+    const existing = await this.repository.existingOutcomes([...new Set(items.map(legacyIdOf))], trx);
+
+    const records = items.flatMap((item) => ('record' in item && !existing.has(item.record.legacyId) ? [item.record] : []));
+    const mobileIndexes = new Map<string, string>();
+    const indexOf = (mobile: string) => {
+      let index = mobileIndexes.get(mobile);
+      if (index === undefined) mobileIndexes.set(mobile, (index = this.crypt.blindIndex(mobile)));
+      return index;
+    };
+    const persons = records.filter((r) => r.kind === 'personal');
+    // One connection per transaction: the three look-ups run one after another.
+    const holders = await this.repository.holders([...new Set(records.flatMap(candidateNames))], trx);
+    const legalAccounts = await this.repository.legalAccounts([...new Set(records.filter((r) => r.kind === 'enterprise').map((r) => r.login))], trx);
+    const verifiedNaturals = await this.repository.verifiedNaturals([...new Set(persons.map((r) => indexOf(r.login)))], trx);
+    // What earlier records of this batch made is added to the look-ups, so later ones see it.
+    const view: PlatformView = {
+      holder: (key) => holders.get(key),
+      legalAccountOf: (uscc) => legalAccounts.get(uscc),
+      verifiedNaturalByMobile: (index) => verifiedNaturals.get(index),
+    };
+
+    const accounts: NewAccountRow[] = [];
+    const naturalProfiles: Array<{ accountId: string; name: string }> = [];
+    const legalProfiles: Array<{ accountId: string; orgName: string; orgNameKey: string; uscc: string }> = [];
+    const passwords: LegacyPasswordRow[] = [];
+    const grants: Array<{ legalAccountId: string; agentAccountId: string }> = [];
+    const decidedNow = new Map<string, OutcomeRow>();
+    const result: BatchResult = { outcomes: [], accountsCreated: 0 };
+
+    for (const item of items) {
+      const legacyId = legacyIdOf(item);
+      const earlier = existing.get(legacyId) ?? decidedNow.get(legacyId);
+      if (earlier) {
+        result.outcomes.push({ outcome: earlier, fresh: false });
+        continue;
+      }
+      let outcome: OutcomeRow;
+      if ('malformed' in item) {
+        const { malformed } = item;
+        outcome = {
+          legacyId, kind: malformed.kind, ...this.legacyLogin(malformed.kind, malformed.login),
+          case: 'conflict', accountId: null, loginName: null, window: null, reason: malformed.reason, line: malformed.line,
+        };
+      } else {
+        const { record } = item;
+        const decision = decide(record, view, indexOf);
+        const base = { legacyId, kind: record.kind, ...this.legacyLogin(record.kind, record.login), line: record.line };
+        if (decision.case === 'conflict') {
+          outcome = { ...base, case: 'conflict', accountId: null, loginName: null, window: null, reason: decision.reason };
+        } else if ('linkedAccountId' in decision) {
+          outcome = { ...base, case: decision.case, accountId: decision.linkedAccountId, loginName: decision.loginName, window: decision.window, reason: null };
+        } else {
+          const id = crypto.randomUUID();
+          const mobile = record.mobile!;
+          const holder: NameHolder = {
+            accountId: id, kind: decision.create, loginName: decision.loginName,
+            uscc: decision.create === 'legal' ? record.login : null, mobileIndex: indexOf(mobile),
+          };
+          accounts.push({
+            id, kind: decision.create, loginName: decision.loginName, loginNameKey: loginNameKey(decision.loginName),
+            mobileEncrypted: this.crypt.encrypt(mobile), mobileIndex: holder.mobileIndex, email: record.email,
+          });
+          holders.set(loginNameKey(decision.loginName), holder);
+          passwords.push({ accountId: id, ...record.password });
+          if (decision.create === 'legal') {
+            legalProfiles.push({ accountId: id, orgName: record.orgName!, orgNameKey: orgNameKey(record.orgName!), uscc: record.login });
+            if (!legalAccounts.has(record.login)) legalAccounts.set(record.login, { accountId: id, loginName: decision.loginName });
+          } else {
+            naturalProfiles.push({ accountId: id, name: decision.name });
+            if (decision.case === 'E4') grants.push({ legalAccountId: decision.grantor, agentAccountId: id });
+          }
+          outcome = { ...base, case: decision.case, accountId: id, loginName: decision.loginName, window: decision.window, reason: null };
+        }
+      }
+      decidedNow.set(legacyId, outcome);
+      result.outcomes.push({ outcome, fresh: true });
+    }
+
+    await this.repository.insertAccounts(accounts, trx);
+    await this.repository.insertNaturalProfiles(naturalProfiles, trx);
+    await this.repository.insertLegalProfiles(legalProfiles, trx);
+    await this.repository.insertLegacyPasswords(passwords, trx);
+    await this.authorizations.grantMany(grants, { systems: this.authorizedSystems, origin: 'migration', grantedBy: 'torch-import' }, trx);
+    await this.repository.insertOutcomes([...decidedNow.values()], runId, trx);
+    result.accountsCreated = accounts.length;
+    return result;
+  }
+}
