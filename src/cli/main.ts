@@ -35,8 +35,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                    import the Torch Center export (.jsonl, or CSV with a header):
                                    --dry-run changes nothing and prints the report; N records a batch
                                    (default 1000); a second run skips what is decided
-  torch report [--json]            the migration's outcomes: a summary with the conflicts, or with
-                                   --json one JSON object per legacy account and line
+  torch report [--json] [--run ID] the migration's outcomes: a summary (of the latest run, or of
+                                   run ID) with the conflicts, or with --json one JSON object per
+                                   legacy account and line
 
 Settings come from the environment, as for the server (DATABASE_URL, DATA_DIR, PII_KEY, ...).`;
 

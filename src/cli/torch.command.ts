@@ -54,7 +54,7 @@ export async function torchImport(services: AppContext, argv: string[]): Promise
 }
 
 export async function torchReport(services: AppContext, argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, run: { type: 'string' } }, strict: true });
   const report = services.torchReport;
   if (values.json) {
     for await (const outcome of report.allOutcomes()) {
@@ -72,13 +72,15 @@ export async function torchReport(services: AppContext, argv: string[]): Promise
     }
     return;
   }
-  const run = await report.latestRun();
+  // --run ID: a given run's summary (the output of `torch import` names it), else the newest.
+  const run = await report.latestRun(undefined, values.run);
   if (!run) {
+    if (values.run !== undefined) throw new UsageError(`no torch run ${values.run}`);
     console.log('no torch import has run yet');
     return;
   }
   console.log(
-    `latest run ${run.id}: ${run.mode === 'dry_run' ? 'dry run' : 'apply'} ${run.status}, ${run.file}, ` +
+    `${values.run ? 'run' : 'latest run'} ${run.id}: ${run.mode === 'dry_run' ? 'dry run' : 'apply'} ${run.status}, ${run.file}, ` +
       `by ${run.actor}, ${run.startedAt.toISOString()} – ${run.finishedAt?.toISOString() ?? 'unfinished'}`,
   );
   for (const line of countsLines(run.counts)) console.log(`  ${line}`);

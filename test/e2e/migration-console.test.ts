@@ -39,7 +39,8 @@ describe('the console’s migration reports in a real browser', () => {
     const { db, crypt } = app.context;
     const dryRun = crypto.randomUUID();
     const apply = crypto.randomUUID();
-    const started = Date.now() - 3600_000;
+    // Newer than any run other test files make meanwhile: the list shows the newest first.
+    const started = Date.now() + 24 * 3600_000;
     const file = `/srv/torch/export-${unique('')}.jsonl`;
     await db('torch_runs').insert([
       { id: dryRun, mode: 'dry_run', file, status: 'completed', actor: 'cli', counts: JSON.stringify({ E1: 812, E2: 95, E3: 7, E4: 31, P1: 2204, P2: 140, P3: 12, P4: 58, conflict: 9, malformed: 4 }), started_at: new Date(started), finished_at: new Date(started + 41_000) },

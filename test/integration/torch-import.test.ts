@@ -258,7 +258,7 @@ describe('torch import', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('dry run: nothing is changed');
     expect(await tableCounts()).toEqual(before);
-    const dryRun = await db('torch_runs').where({ mode: 'dry_run' }).orderBy('started_at', 'desc').first();
+    const dryRun = await db('torch_runs').where({ mode: 'dry_run', file }).first();
     expect(dryRun).toMatchObject({ status: 'completed' });
 
     const apply = await runCli(['torch', 'import', file, '--batch', '3']);
@@ -290,7 +290,8 @@ describe('torch import', () => {
     });
     await expect(crash).rejects.toThrow('simulated crash');
     expect(await outcomesOf(prefix)).toHaveLength(8);
-    expect(await app.context.db('torch_runs').orderBy('started_at', 'desc').first()).toMatchObject({ status: 'failed', mode: 'apply' });
+    // This export's run (other files' runs may be newer).
+    expect(await app.context.db('torch_runs').where({ file }).first()).toMatchObject({ status: 'failed', mode: 'apply' });
 
     const resumed = await app.context.torchImport.run({ file, mode: 'apply', batchSize: 4 });
     expect(resumed.counts).toMatchObject({ decided: expected.size - 8, alreadyDecided: 8 });
@@ -305,11 +306,16 @@ describe('torch import', () => {
   test('when the report is asked for, then it summarises the latest run with its conflicts, or gives one JSON line per outcome', async () => {
     const { records, expected, prefix } = await scenario(app);
     const file = writeExport(records, 'csv');
-    expect((await runCli(['torch', 'import', file])).code).toBe(0);
+    const imported = await runCli(['torch', 'import', file]);
+    expect(imported.code).toBe(0);
+    const runId = /^run (\S+) applied$/m.exec(imported.stdout)![1]!;
 
-    const text = await runCli(['torch', 'report']);
+    // Other test files import meanwhile: the newest run need not be ours, so ask for ours by id.
+    const latest = await runCli(['torch', 'report']);
+    expect(latest.stdout).toMatch(/^latest run \S+: /);
+    const text = await runCli(['torch', 'report', '--run', runId]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/latest run \S+: apply completed, .*export\.csv/);
+    expect(text.stdout).toMatch(new RegExp(`^run ${runId}: apply completed, .*export\\.csv`));
     expect(text.stdout).toContain(`decided ${expected.size}, already decided 0, accounts created 11`);
     for (const [legacyId, want] of expected) {
       if (want.case === 'conflict') expect(text.stdout).toMatch(new RegExp(`legacy_id ${legacyId} .* ${want.reason}`));

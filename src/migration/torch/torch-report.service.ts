@@ -42,9 +42,12 @@ export class TorchReportService {
     private readonly crypt: PiiCrypto,
   ) {}
 
-  async latestRun(mode?: RunMode): Promise<TorchRun | undefined> {
+  /** The newest run (of `mode`, if given), or the run `id`. */
+  async latestRun(mode?: RunMode, id?: string): Promise<TorchRun | undefined> {
+    if (id !== undefined && !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
     const query = this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('*');
     if (mode) query.where({ mode });
+    if (id) query.where({ id });
     const row = await query;
     if (!row) return undefined;
     return {
