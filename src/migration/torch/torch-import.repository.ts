@@ -65,8 +65,11 @@ export class TorchImportRepository {
 
   async holders(nameKeys: string[], trx: Db): Promise<Map<string, NameHolder>> {
     const { rows } = await trx.raw(
-      `select a.id, a.kind, a.login_name, a.login_name_key, a.mobile_index, l.uscc
-         from accounts a left join legal_profiles l on l.account_id = a.id
+      // A correlated subquery, not a join: a join lets the planner hash the whole legal_profiles
+      // table for every batch, where only the few matched accounts need their USCC.
+      `select a.id, a.kind, a.login_name, a.login_name_key, a.mobile_index,
+              (select l.uscc from legal_profiles l where l.account_id = a.id) as uscc
+         from accounts a
         where a.login_name_key = any(?::text[])`,
       [nameKeys],
     );

@@ -19,7 +19,7 @@ import type { PiiCrypto } from '../../security/pii-crypto.js';
 import { readLegacyExport, type ExportFormat } from './legacy-export.reader.js';
 import { parseLegacyRecord, type LegacyRecord, type MalformedRecord } from './legacy-record.js';
 import { TorchImportRepository, type LegacyPasswordRow, type NewAccountRow, type OutcomeRow } from './torch-import.repository.js';
-import { candidateNames, decide, type NameHolder, type PlatformView, type TorchCase } from './torch.rules.js';
+import { decide, HJ_PREFIX, type NameHolder, type PlatformView, type TorchCase } from './torch.rules.js';
 
 export type RunMode = 'dry_run' | 'apply';
 
@@ -68,6 +68,19 @@ export const DEFAULT_BATCH_SIZE = 1000;
 
 type BatchItem = { record: LegacyRecord } | { malformed: MalformedRecord & { legacyId: string } };
 
+/**
+ * A batch, and its mobiles' blind indexes and ciphertexts, computed as the records are read: the
+ * reading of a batch overlaps the database work of the one before (see run), so this CPU work costs
+ * no wall time while PostgreSQL is busy.
+ */
+interface Batch {
+  items: BatchItem[];
+  mobileIndex: Map<string, string>;
+  mobileEncrypted: Map<string, string>;
+}
+
+const emptyBatch = (): Batch => ({ items: [], mobileIndex: new Map(), mobileEncrypted: new Map() });
+
 interface BatchResult {
   /** Every item's outcome, in file order, with whether this run made it. */
   outcomes: Array<{ outcome: OutcomeRow; fresh: boolean }>;
@@ -98,9 +111,9 @@ export class TorchImportService {
 
     // The dry run's one transaction, rolled back at the end; each batch a savepoint inside it.
     const dryRun = options.mode === 'dry_run' ? await this.db.transaction() : undefined;
-    const commitBatch = async (items: BatchItem[]) => {
+    const commitBatch = async (batch: Batch) => {
       const result = await this.withRetry(() =>
-        dryRun ? dryRun.transaction((trx) => this.processBatch(items, runId, trx)) : this.db.transaction((trx) => this.processBatch(items, runId, trx)),
+        dryRun ? dryRun.transaction((trx) => this.processBatch(batch, runId, trx)) : this.db.transaction((trx) => this.processBatch(batch, runId, trx)),
       );
       counts.batches++;
       counts.accountsCreated += result.accountsCreated;
@@ -115,26 +128,38 @@ export class TorchImportService {
 
     let status: 'completed' | 'failed' = 'failed';
     try {
-      let batch: BatchItem[] = [];
+      // One batch in the database while the next is read: batches still commit one after another,
+      // in file order, each deciding on what the one before committed.
+      let inFlight: Promise<void> | undefined;
+      const send = async (batch: Batch) => {
+        await inFlight;
+        inFlight = commitBatch(batch);
+        // Awaited before the next batch or at the end; until then a failure must not go unhandled.
+        inFlight.catch(() => undefined);
+      };
+      let batch = emptyBatch();
       for await (const entry of readLegacyExport(options.file, options.format)) {
         counts.records++;
         const parsed =
           'unreadable' in entry
             ? { ok: false as const, malformed: { line: entry.line, reason: entry.unreadable, legacyId: null, kind: null, login: null } }
             : parseLegacyRecord(entry.raw, entry.line);
-        if (parsed.ok) batch.push({ record: parsed.record });
-        else {
+        if (parsed.ok) {
+          batch.items.push({ record: parsed.record });
+          this.prepareMobiles(parsed.record, batch);
+        } else {
           counts.malformed++;
           options.listener?.malformed?.(parsed.malformed);
           const { legacyId } = parsed.malformed;
-          if (legacyId !== null) batch.push({ malformed: { ...parsed.malformed, legacyId } });
+          if (legacyId !== null) batch.items.push({ malformed: { ...parsed.malformed, legacyId } });
         }
-        if (batch.length >= batchSize) {
-          await commitBatch(batch);
-          batch = [];
+        if (batch.items.length >= batchSize) {
+          await send(batch);
+          batch = emptyBatch();
         }
       }
-      if (batch.length) await commitBatch(batch);
+      if (batch.items.length) await send(batch);
+      await inFlight;
       status = 'completed';
     } finally {
       if (dryRun) await dryRun.rollback().catch(() => undefined);
@@ -161,19 +186,50 @@ export class TorchImportService {
     }
   }
 
-  private legacyLogin(kind: LegacyRecord['kind'] | null, login: string | null): Pick<OutcomeRow, 'legacyLoginStored' | 'legacyLoginKey'> {
-    if (kind === null || login === null) return { legacyLoginStored: null, legacyLoginKey: null };
-    if (kind === 'enterprise') return { legacyLoginStored: normalizeUscc(login), legacyLoginKey: normalizeUscc(login) };
-    return { legacyLoginStored: this.crypt.encrypt(login), legacyLoginKey: this.crypt.blindIndex(login) };
+  /** A personal record's login is its mobile; an enterprise's account reserves its contact mobile. */
+  private prepareMobiles(record: LegacyRecord, batch: Batch): void {
+    for (const mobile of record.kind === 'personal' ? [record.login, record.mobile] : [record.mobile]) {
+      if (mobile === null || batch.mobileIndex.has(mobile)) continue;
+      batch.mobileIndex.set(mobile, this.crypt.blindIndex(mobile));
+      batch.mobileEncrypted.set(mobile, this.crypt.encrypt(mobile));
+    }
   }
 
-  private async processBatch(items: BatchItem[], runId: string, trx: Db): Promise<BatchResult> {
+  private legacyLogin(kind: LegacyRecord['kind'] | null, login: string | null, batch: Batch): Pick<OutcomeRow, 'legacyLoginStored' | 'legacyLoginKey'> {
+    if (kind === null || login === null) return { legacyLoginStored: null, legacyLoginKey: null };
+    if (kind === 'enterprise') return { legacyLoginStored: normalizeUscc(login), legacyLoginKey: normalizeUscc(login) };
+    return {
+      legacyLoginStored: batch.mobileEncrypted.get(login) ?? this.crypt.encrypt(login),
+      legacyLoginKey: batch.mobileIndex.get(login) ?? this.crypt.blindIndex(login),
+    };
+  }
+
+  /**
+   * Who holds the names the batch's records may want: each record's own login name and, only where
+   * that is taken (on the platform, or by an earlier record of the batch with the same login), its
+   * HJ_ name. Two rounds instead of one for both names: most records never need their HJ_ name.
+   */
+  private async holdersOf(records: LegacyRecord[], trx: Db): Promise<Map<string, NameHolder>> {
+    const own = records.map((record) => loginNameKey(record.login));
+    const holders = await this.repository.holders([...new Set(own)], trx);
+    const seen = new Set<string>();
+    const prefixed = new Set<string>();
+    records.forEach((record, i) => {
+      if (holders.has(own[i]!) || seen.has(own[i]!)) prefixed.add(loginNameKey(HJ_PREFIX + record.login));
+      seen.add(own[i]!);
+    });
+    if (prefixed.size) for (const [key, holder] of await this.repository.holders([...prefixed], trx)) holders.set(key, holder);
+    return holders;
+  }
+
+  private async processBatch(batch: Batch, runId: string, trx: Db): Promise<BatchResult> {
+    const { items } = batch;
     await this.repository.lock(trx);
     const legacyIdOf = (item: BatchItem) => ('record' in item ? item.record.legacyId : item.malformed.legacyId);
     const existing = await this.repository.existingOutcomes([...new Set(items.map(legacyIdOf))], trx);
 
     const records = items.flatMap((item) => ('record' in item && !existing.has(item.record.legacyId) ? [item.record] : []));
-    const mobileIndexes = new Map<string, string>();
+    const mobileIndexes = batch.mobileIndex;
     const indexOf = (mobile: string) => {
       let index = mobileIndexes.get(mobile);
       if (index === undefined) mobileIndexes.set(mobile, (index = this.crypt.blindIndex(mobile)));
@@ -181,7 +237,7 @@ export class TorchImportService {
     };
     const persons = records.filter((r) => r.kind === 'personal');
     // One connection per transaction: the three look-ups run one after another.
-    const holders = await this.repository.holders([...new Set(records.flatMap(candidateNames))], trx);
+    const holders = await this.holdersOf(records, trx);
     const legalAccounts = await this.repository.legalAccounts([...new Set(records.filter((r) => r.kind === 'enterprise').map((r) => r.login))], trx);
     const verifiedNaturals = await this.repository.verifiedNaturals([...new Set(persons.map((r) => indexOf(r.login)))], trx);
     // What earlier records of this batch made is added to the look-ups, so later ones see it.
@@ -210,13 +266,13 @@ export class TorchImportService {
       if ('malformed' in item) {
         const { malformed } = item;
         outcome = {
-          legacyId, kind: malformed.kind, ...this.legacyLogin(malformed.kind, malformed.login),
+          legacyId, kind: malformed.kind, ...this.legacyLogin(malformed.kind, malformed.login, batch),
           case: 'conflict', accountId: null, loginName: null, window: null, reason: malformed.reason, line: malformed.line,
         };
       } else {
         const { record } = item;
         const decision = decide(record, view, indexOf);
-        const base = { legacyId, kind: record.kind, ...this.legacyLogin(record.kind, record.login), line: record.line };
+        const base = { legacyId, kind: record.kind, ...this.legacyLogin(record.kind, record.login, batch), line: record.line };
         if (decision.case === 'conflict') {
           outcome = { ...base, case: 'conflict', accountId: null, loginName: null, window: null, reason: decision.reason };
         } else if ('linkedAccountId' in decision) {
@@ -230,7 +286,7 @@ export class TorchImportService {
           };
           accounts.push({
             id, kind: decision.create, loginName: decision.loginName, loginNameKey: loginNameKey(decision.loginName),
-            mobileEncrypted: this.crypt.encrypt(mobile), mobileIndex: holder.mobileIndex, email: record.email,
+            mobileEncrypted: batch.mobileEncrypted.get(mobile) ?? this.crypt.encrypt(mobile), mobileIndex: holder.mobileIndex, email: record.email,
           });
           holders.set(loginNameKey(decision.loginName), holder);
           passwords.push({ accountId: id, ...record.password });

@@ -41,11 +41,6 @@ export type Decision =
 
 const conflict = (reason: ConflictReason): Decision => ({ case: 'conflict', reason });
 
-/** The login names a record may end up asking for: the set-based look-up's candidates. */
-export function candidateNames(record: LegacyRecord): string[] {
-  return [loginNameKey(record.login), loginNameKey(HJ_PREFIX + record.login)];
-}
-
 export function decide(record: LegacyRecord, view: PlatformView, mobileIndex: (mobile: string) => string): Decision {
   return record.kind === 'enterprise' ? decideEnterprise(record, view) : decidePerson(record, view, mobileIndex);
 }
