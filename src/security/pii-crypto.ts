@@ -36,10 +36,15 @@ function decodeBase64Url(text: string): Buffer {
   return bytes;
 }
 
+/** IVs are cut from this much CSPRNG output at a time: one call per 341 encryptions, not one each (bulk imports). */
+const IV_POOL_BYTES = 4092;
+
 export class PiiCrypto {
   // Private fields keep the keys out of JSON.stringify and accidental logging of the object.
   readonly #encryptionKey: Buffer;
   readonly #blindIndexKey: Buffer;
+  #ivPool = Buffer.alloc(0);
+  #ivOffset = 0;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== KEY_BYTES) throw new Error(KEY_FORMAT_MESSAGE);
@@ -51,11 +56,22 @@ export class PiiCrypto {
 
   /** AES-256-GCM under a fresh random IV: `v1.<iv>.<ciphertext>.<tag>`, each part base64url. */
   encrypt(plain: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.#nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.#encryptionKey, iv, { authTagLength: TAG_BYTES });
     const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return [FORMAT_VERSION, iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
+  }
+
+  /** A fresh random IV, copied out of the pool (which is never handed out twice). */
+  #nextIv(): Buffer {
+    if (this.#ivOffset + IV_BYTES > this.#ivPool.length) {
+      this.#ivPool = randomBytes(IV_POOL_BYTES);
+      this.#ivOffset = 0;
+    }
+    const iv = Buffer.from(this.#ivPool.subarray(this.#ivOffset, this.#ivOffset + IV_BYTES));
+    this.#ivOffset += IV_BYTES;
+    return iv;
   }
 
   /** Throws when the token is malformed, was altered, or was made under another key. */

@@ -58,6 +58,12 @@ export class TorchImportRepository {
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [ADVISORY_LOCK_KEY]);
   }
 
+  /** Whether another apply run is under way: its batches may commit between our look-ups and our writes. */
+  async otherRunsWriting(runId: string, trx: Db): Promise<boolean> {
+    const row = await trx('torch_runs').where({ status: 'running', mode: 'apply' }).whereNot({ id: runId }).first('id');
+    return Boolean(row);
+  }
+
   async existingOutcomes(legacyIds: string[], trx: Db): Promise<Map<string, OutcomeRow>> {
     const rows = await trx('torch_outcomes').whereRaw('legacy_id = any(?::text[])', [legacyIds]).select('*');
     return new Map(rows.map((row) => [row.legacy_id as string, toOutcome(row)]));

@@ -81,10 +81,30 @@ interface Batch {
 
 const emptyBatch = (): Batch => ({ items: [], mobileIndex: new Map(), mobileEncrypted: new Map() });
 
+type LegalAccountRef = { accountId: string; loginName: string };
+
+/** The platform as a batch's look-ups found it. */
+interface Lookups {
+  existing: Map<string, OutcomeRow>;
+  holders: Map<string, NameHolder>;
+  /** Name keys asked for, found or not: what `holders` can answer. */
+  asked: Set<string>;
+  legalAccounts: Map<string, LegalAccountRef>;
+  verifiedNaturals: Map<string, LegalAccountRef>;
+}
+
+/** What a committed batch added: corrects look-ups made while it was still in the database. */
+interface BatchEffects {
+  outcomes: Map<string, OutcomeRow>;
+  holders: Map<string, NameHolder>;
+  legalAccounts: Map<string, LegalAccountRef>;
+}
+
 interface BatchResult {
   /** Every item's outcome, in file order, with whether this run made it. */
   outcomes: Array<{ outcome: OutcomeRow; fresh: boolean }>;
   accountsCreated: number;
+  effects: BatchEffects;
 }
 
 const emptyCases = () => Object.fromEntries(OUTCOME_CASES.map((c) => [c, 0])) as RunCounts['cases'];
@@ -111,10 +131,16 @@ export class TorchImportService {
 
     // The dry run's one transaction, rolled back at the end; each batch a savepoint inside it.
     const dryRun = options.mode === 'dry_run' ? await this.db.transaction() : undefined;
-    const commitBatch = async (batch: Batch) => {
-      const result = await this.withRetry(() =>
-        dryRun ? dryRun.transaction((trx) => this.processBatch(batch, runId, trx)) : this.db.transaction((trx) => this.processBatch(batch, runId, trx)),
-      );
+    let previous: BatchEffects | undefined;
+    const commitBatch = async (batch: Batch, lookahead: Promise<Lookups> | undefined) => {
+      // A retry (a name registered meanwhile) looks everything up again, inside its transaction.
+      const result = await this.withRetry(async (attempt) => {
+        if (dryRun) return dryRun.transaction((trx) => this.processBatch(batch, runId, trx));
+        // Awaited before the transaction takes a connection: the embedded database has only one.
+        const looked = attempt === 1 && lookahead ? { lookups: await lookahead, previous } : undefined;
+        return this.db.transaction((trx) => this.processBatch(batch, runId, trx, looked));
+      });
+      previous = result.effects;
       counts.batches++;
       counts.accountsCreated += result.accountsCreated;
       for (const { outcome, fresh } of result.outcomes) {
@@ -128,12 +154,16 @@ export class TorchImportService {
 
     let status: 'completed' | 'failed' = 'failed';
     try {
-      // One batch in the database while the next is read: batches still commit one after another,
-      // in file order, each deciding on what the one before committed.
+      // One batch in the database while the next is read and looked up: batches still commit one
+      // after another, in file order, each deciding on what the ones before made. A look-up made
+      // while the batch before was still in the database is corrected by that batch's effects.
+      // The dry run's look-ups must see its rolled-back transaction: they run inside it, in turn.
       let inFlight: Promise<void> | undefined;
       const send = async (batch: Batch) => {
+        const lookahead = dryRun ? undefined : this.lookUp(batch, this.db);
+        lookahead?.catch(() => undefined);
         await inFlight;
-        inFlight = commitBatch(batch);
+        inFlight = commitBatch(batch, lookahead);
         // Awaited before the next batch or at the end; until then a failure must not go unhandled.
         inFlight.catch(() => undefined);
       };
@@ -176,10 +206,10 @@ export class TorchImportService {
   }
 
   /** A platform user registering a name the batch wanted between its look-up and its insert: decide again. */
-  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
+  private async withRetry<T>(work: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await work();
+        return await work(attempt);
       } catch (error) {
         if ((error as { code?: string }).code !== '23505' || attempt >= 3) throw error;
       }
@@ -205,41 +235,83 @@ export class TorchImportService {
   }
 
   /**
-   * Who holds the names the batch's records may want: each record's own login name and, only where
-   * that is taken (on the platform, or by an earlier record of the batch with the same login), its
-   * HJ_ name. Two rounds instead of one for both names: most records never need their HJ_ name.
+   * Everything a batch decides on, one query per kind for the whole batch: outcomes already
+   * recorded, the holders of the names its records may want, the legal accounts of its USCCs and the
+   * verified natural accounts reserving its mobiles. A record's HJ_ name is asked for only where its
+   * own name is taken (by the platform, or by an earlier record of the batch with the same login).
    */
-  private async holdersOf(records: LegacyRecord[], trx: Db): Promise<Map<string, NameHolder>> {
+  private async lookUp(batch: Batch, conn: Db): Promise<Lookups> {
+    const records = batch.items.flatMap((item) => ('record' in item ? [item.record] : []));
+    const legacyIds = batch.items.map((item) => ('record' in item ? item.record.legacyId : item.malformed.legacyId));
     const own = records.map((record) => loginNameKey(record.login));
-    const holders = await this.repository.holders([...new Set(own)], trx);
-    const seen = new Set<string>();
-    const prefixed = new Set<string>();
-    records.forEach((record, i) => {
-      if (holders.has(own[i]!) || seen.has(own[i]!)) prefixed.add(loginNameKey(HJ_PREFIX + record.login));
-      seen.add(own[i]!);
-    });
-    if (prefixed.size) for (const [key, holder] of await this.repository.holders([...prefixed], trx)) holders.set(key, holder);
-    return holders;
+    const existing = await this.repository.existingOutcomes([...new Set(legacyIds)], conn);
+    const holders = await this.repository.holders([...new Set(own)], conn);
+    const lookups: Lookups = {
+      existing,
+      holders,
+      asked: new Set(own),
+      legalAccounts: await this.repository.legalAccounts([...new Set(records.filter((r) => r.kind === 'enterprise').map((r) => r.login))], conn),
+      verifiedNaturals: await this.repository.verifiedNaturals(
+        [...new Set(records.filter((r) => r.kind === 'personal').map((r) => batch.mobileIndex.get(r.login) ?? this.crypt.blindIndex(r.login)))],
+        conn,
+      ),
+    };
+    await this.askPrefixedNames(records, lookups, conn);
+    return lookups;
   }
 
-  private async processBatch(batch: Batch, runId: string, trx: Db): Promise<BatchResult> {
+  /** The HJ_ names of records whose own name is taken, where not asked for yet. */
+  private async askPrefixedNames(records: LegacyRecord[], lookups: Lookups, conn: Db): Promise<void> {
+    const seen = new Set<string>();
+    const wanted = new Set<string>();
+    for (const record of records) {
+      const own = loginNameKey(record.login);
+      const prefixed = loginNameKey(HJ_PREFIX + record.login);
+      if ((lookups.holders.has(own) || seen.has(own)) && !lookups.asked.has(prefixed)) wanted.add(prefixed);
+      seen.add(own);
+    }
+    if (wanted.size === 0) return;
+    for (const [key, holder] of await this.repository.holders([...wanted], conn)) lookups.holders.set(key, holder);
+    for (const key of wanted) lookups.asked.add(key);
+  }
+
+  /** Look-ups made before the previous batch committed, with what that batch made added. */
+  private async corrected(lookups: Lookups, previous: BatchEffects | undefined, batch: Batch, trx: Db): Promise<Lookups> {
+    if (previous) {
+      for (const [legacyId, outcome] of previous.outcomes) lookups.existing.set(legacyId, outcome);
+      for (const [key, holder] of previous.holders) lookups.holders.set(key, holder);
+      for (const [uscc, account] of previous.legalAccounts) if (!lookups.legalAccounts.has(uscc)) lookups.legalAccounts.set(uscc, account);
+    }
+    // A name the previous batch took may now send a record to its HJ_ name.
+    await this.askPrefixedNames(batch.items.flatMap((item) => ('record' in item ? [item.record] : [])), lookups, trx);
+    return lookups;
+  }
+
+  /**
+   * Decides and writes one batch in `trx`. `ahead`: look-ups made outside the transaction while the
+   * previous batch was in the database, and that batch's effects; used unless another import is
+   * running (then nothing outside this transaction's lock can be trusted).
+   */
+  private async processBatch(
+    batch: Batch,
+    runId: string,
+    trx: Db,
+    ahead?: { lookups: Lookups; previous: BatchEffects | undefined },
+  ): Promise<BatchResult> {
     const { items } = batch;
     await this.repository.lock(trx);
+    const trusted = ahead && !(await this.repository.otherRunsWriting(runId, trx));
+    const { existing, holders, legalAccounts, verifiedNaturals } = trusted
+      ? await this.corrected(ahead.lookups, ahead.previous, batch, trx)
+      : await this.lookUp(batch, trx);
     const legacyIdOf = (item: BatchItem) => ('record' in item ? item.record.legacyId : item.malformed.legacyId);
-    const existing = await this.repository.existingOutcomes([...new Set(items.map(legacyIdOf))], trx);
-
-    const records = items.flatMap((item) => ('record' in item && !existing.has(item.record.legacyId) ? [item.record] : []));
     const mobileIndexes = batch.mobileIndex;
     const indexOf = (mobile: string) => {
       let index = mobileIndexes.get(mobile);
       if (index === undefined) mobileIndexes.set(mobile, (index = this.crypt.blindIndex(mobile)));
       return index;
     };
-    const persons = records.filter((r) => r.kind === 'personal');
-    // One connection per transaction: the three look-ups run one after another.
-    const holders = await this.holdersOf(records, trx);
-    const legalAccounts = await this.repository.legalAccounts([...new Set(records.filter((r) => r.kind === 'enterprise').map((r) => r.login))], trx);
-    const verifiedNaturals = await this.repository.verifiedNaturals([...new Set(persons.map((r) => indexOf(r.login)))], trx);
+    const effects: BatchEffects = { outcomes: new Map(), holders: new Map(), legalAccounts: new Map() };
     // What earlier records of this batch made is added to the look-ups, so later ones see it.
     const view: PlatformView = {
       holder: (key) => holders.get(key),
@@ -253,7 +325,7 @@ export class TorchImportService {
     const passwords: LegacyPasswordRow[] = [];
     const grants: Array<{ legalAccountId: string; agentAccountId: string }> = [];
     const decidedNow = new Map<string, OutcomeRow>();
-    const result: BatchResult = { outcomes: [], accountsCreated: 0 };
+    const result: BatchResult = { outcomes: [], accountsCreated: 0, effects };
 
     for (const item of items) {
       const legacyId = legacyIdOf(item);
@@ -289,10 +361,14 @@ export class TorchImportService {
             mobileEncrypted: batch.mobileEncrypted.get(mobile) ?? this.crypt.encrypt(mobile), mobileIndex: holder.mobileIndex, email: record.email,
           });
           holders.set(loginNameKey(decision.loginName), holder);
+          effects.holders.set(loginNameKey(decision.loginName), holder);
           passwords.push({ accountId: id, ...record.password });
           if (decision.create === 'legal') {
             legalProfiles.push({ accountId: id, orgName: record.orgName!, orgNameKey: orgNameKey(record.orgName!), uscc: record.login });
-            if (!legalAccounts.has(record.login)) legalAccounts.set(record.login, { accountId: id, loginName: decision.loginName });
+            if (!legalAccounts.has(record.login)) {
+              legalAccounts.set(record.login, { accountId: id, loginName: decision.loginName });
+              effects.legalAccounts.set(record.login, { accountId: id, loginName: decision.loginName });
+            }
           } else {
             naturalProfiles.push({ accountId: id, name: decision.name });
             if (decision.case === 'E4') grants.push({ legalAccountId: decision.grantor, agentAccountId: id });
@@ -301,6 +377,7 @@ export class TorchImportService {
         }
       }
       decidedNow.set(legacyId, outcome);
+      effects.outcomes.set(legacyId, outcome);
       result.outcomes.push({ outcome, fresh: true });
     }
 
