@@ -1,15 +1,20 @@
 /**
- * 火炬中心账号检索 in a real browser (headless Debian Chromium): an enterprise kept at its USCC (E1)
- * looks itself up from the portal home and signs in at the legal window the answer links to; a
- * person whose mobile was taken (P3) comes from the login page, proves the mobile with the code
- * asked for in place (read from the development outbox), and signs in as HJ_ + mobile at the
- * natural window. Both on a phone too (375 px). Screenshots: test-artifacts/screenshots/torch-lookup-*.png.
+ * 火炬中心账号检索 in a real browser (headless Debian Chromium), on accounts the import command made
+ * from a legacy export: an enterprise kept at its USCC (E1) looks itself up from the portal home and
+ * signs in at the legal window the answer links to, with its old (md5) password; a person whose
+ * mobile was taken (P3) comes from the login page, proves the mobile with the code asked for in
+ * place (read from the development outbox), and signs in as HJ_ + mobile at the natural window with
+ * its old (salted sha256) password. Both on a phone too (375 px).
+ * Screenshots: test-artifacts/screenshots/torch-lookup-*.png.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createLegalAccount, createNaturalAccount, uniqueUscc } from '../support/accounts.js';
+import { createNaturalAccount, uniqueUscc } from '../support/accounts.js';
 import { screenshot, TestBrowser } from '../support/browser.js';
-import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
-import { insertTorchOutcome } from '../support/torch.js';
+import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 't7ch';
 const PHONE = { width: 375, height: 812 };
@@ -28,6 +33,16 @@ describe('火炬中心账号检索 in a real browser', () => {
     await browser.close();
     await app?.close();
   });
+
+  /** Imports one legacy account, as `torch import` does; answers the platform account it got. */
+  async function importLegacy(record: Record<string, string>): Promise<{ case: string; loginName: string }> {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'torch-e2e-')), 'export.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify({ legacy_id: unique('legacy'), ...record })}\n`);
+    await app.context.torchImport.run({ file, mode: 'apply' });
+    const outcome = await app.context.db('torch_outcomes').where({ legacy_id: JSON.parse(fs.readFileSync(file, 'utf8')).legacy_id }).first();
+    return { case: outcome.case, loginName: outcome.login_name };
+  }
+  const hex = (algorithm: string, text: string) => crypto.createHash(algorithm).update(text, 'utf8').digest('hex');
 
   const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
   const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
@@ -50,11 +65,14 @@ describe('火炬中心账号检索 in a real browser', () => {
     await page.getByRole('heading', { level: 1, name: '我的信息' }).waitFor();
   }
 
-  test('when an enterprise kept at its USCC (E1) looks itself up from the portal home, then it signs in with the USCC at the legal window the answer links to', async () => {
+  test('when an enterprise kept at its USCC (E1) looks itself up from the portal home, then it signs in with the USCC and its old password at the legal window the answer links to', async () => {
     const uscc = uniqueUscc();
-    // The legacy password is another engineer's part: this account signs in with a normal one.
-    const migrated = await createLegalAccount(app, { loginName: uscc, uscc });
-    await insertTorchOutcome(app, { kind: 'enterprise', legacyLogin: uscc, case: 'E1', accountId: migrated.account.id, loginName: uscc, window: 'legal' });
+    const oldPassword = 'Torch-2019-md5';
+    const imported = await importLegacy({
+      kind: 'enterprise', login_name: uscc, org_name: `${unique('火炬')}科技有限公司`, contact_name: '钱联系', mobile: uniqueMobile(),
+      password_scheme: 'md5', password_hash: hex('md5', oldPassword),
+    });
+    expect(imported).toEqual({ case: 'E1', loginName: uscc });
 
     const page = await browser.newPage();
     await page.goto(`${app.url}/`);
@@ -80,14 +98,19 @@ describe('火炬中心账号检索 in a real browser', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
 
     await page.getByRole('link', { name: '前往法人登录' }).click();
-    await signIn(page, '法人登录', uscc, migrated.password);
+    await signIn(page, '法人登录', uscc, oldPassword);
   });
 
-  test('when a person whose mobile was taken (P3) comes from the login page and proves the mobile, then the answer names HJ_ + mobile and that name signs in at the natural window, on a phone', async () => {
+  test('when a person whose mobile was taken (P3) comes from the login page and proves the mobile, then the answer names HJ_ + mobile and that name signs in with the old password at the natural window, on a phone', async () => {
     const mobile = uniqueMobile();
+    // Someone registered the mobile as a login name (with another reserved mobile): P3.
     await createNaturalAccount(app, { loginName: mobile });
-    const migrated = await createNaturalAccount(app, { loginName: `HJ_${mobile}`, mobile });
-    await insertTorchOutcome(app, { kind: 'personal', legacyLogin: mobile, case: 'P3', accountId: migrated.account.id, loginName: `HJ_${mobile}`, window: 'natural' });
+    const oldPassword = 'Torch-2019-sha256';
+    const imported = await importLegacy({
+      kind: 'personal', login_name: mobile, name: '孙旧用户', mobile,
+      password_scheme: 'sha256_salt_prefix', password_salt: 'hj', password_hash: hex('sha256', `hj${oldPassword}`),
+    });
+    expect(imported).toEqual({ case: 'P3', loginName: `HJ_${mobile}` });
 
     const page = await browser.newPage({ viewport: PHONE });
     await page.goto(`${app.url}/portal/login?login_type=natural`);
@@ -124,6 +147,6 @@ describe('火炬中心账号检索 in a real browser', () => {
     await screenshot(page, 'torch-lookup-personal.png');
 
     await page.getByRole('link', { name: '前往自然人登录' }).click();
-    await signIn(page, '自然人登录', `HJ_${mobile}`, migrated.password);
+    await signIn(page, '自然人登录', `HJ_${mobile}`, oldPassword);
   });
 });
