@@ -5,6 +5,10 @@
  * account, P4's login name unmasked, anything before the SMS code proves the mobile); captchas, bad
  * input, rate limits and the audit log.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { TORCH_LOOKUP_CAPTCHA_PURPOSE, TORCH_LOOKUP_LIMITS } from '../../src/migration/torch/torch-lookup.service.js';
 import { createLegalAccount, createNaturalAccount, uniqueIp, uniqueUscc } from '../support/accounts.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
@@ -622,6 +626,54 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       expect(personal.body).toContain('<label for="mobile">');
       expect(personal.body).toContain('<label for="smsCode">');
       expect(personal.body).toMatch(/href="\/torch\/lookup\/personal" aria-current="page">个人账号</);
+    });
+  });
+
+  describe('on what the import command decided', () => {
+    /** A legacy export, one record per case, imported as `torch import` does. */
+    async function importExport(records: Array<Record<string, string>>): Promise<void> {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'torch-lookup-')), 'export.jsonl');
+      const password = { password_scheme: 'sha1', password_hash: crypto.createHash('sha1').update('Old-Torch-1').digest('hex') };
+      fs.writeFileSync(file, records.map((record) => JSON.stringify({ legacy_id: unique('legacy'), ...password, ...record })).join('\n'));
+      const { counts } = await app.context.torchImport.run({ file, mode: 'apply' });
+      expect(counts.decided).toBe(records.length);
+    }
+    const enterprise = (uscc: string) => ({ kind: 'enterprise', login_name: uscc, org_name: `${unique('火炬')}有限公司`, contact_name: '钱联系', mobile: uniqueMobile() });
+    const person = (mobile: string) => ({ kind: 'personal', login_name: mobile, name: '孙旧用户', mobile });
+
+    it('when a generated export is imported, then each enterprise and person looks up the answer of the case the import recorded, with the login name it made', async () => {
+      const [e1, e2, e3, e4] = [uniqueUscc(), uniqueUscc(), uniqueUscc(), uniqueUscc()];
+      const badCheck = e1.slice(0, 17) + (e1.endsWith('0') ? '1' : '0');
+      await createLegalAccount(app, { loginName: e2, uscc: e2 });
+      await createNaturalAccount(app, { loginName: e3 });
+      await createLegalAccount(app, { loginName: unique('unit'), uscc: e4 });
+      const [p1, p2, p3, p4] = [uniqueMobile(), uniqueMobile(), uniqueMobile(), uniqueMobile()];
+      await createNaturalAccount(app, { loginName: p2, mobile: p2 });
+      await createNaturalAccount(app, { loginName: p3 });
+      const verified = await createNaturalAccount(app, { mobile: p4, realNameVerified: true });
+      await importExport([enterprise(e1), enterprise(e2), enterprise(e3), enterprise(e4), enterprise(badCheck), person(p1), person(p2), person(p3), person(p4)]);
+
+      const enterprises: Array<[string, string, string | undefined]> = [
+        [e1, '继续使用原火炬中心账号和密码', e1],
+        [e2, '已注册账号，登录名为统一社会信用代码', e2],
+        [e3, '法人账号登录名为“HJ_”加统一社会信用代码', `HJ_${e3}`],
+        [e4, '原火炬中心账号为自然人账号，已获得企业授权', e4],
+        [badCheck, '您的账号需要运营人员处理', undefined],
+      ];
+      for (const [uscc, title, loginName] of enterprises) {
+        const answer = answerOf((await enterpriseLookup(uscc)).body);
+        expect([uscc, answer.title, answer.loginName]).toEqual([uscc, title, loginName]);
+      }
+      const persons: Array<[string, string, string]> = [
+        [p1, '继续使用原火炬中心账号和密码', p1],
+        [p2, '已注册账号，登录名为手机号', p2],
+        [p3, '自然人账号登录名为“HJ_”加手机号', `HJ_${p3}`],
+        [p4, '该手机号的自然人已有实名认证账号', `${verified.loginName.slice(0, 2)}***${verified.loginName.slice(-2)}`],
+      ];
+      for (const [mobile, title, loginName] of persons) {
+        const answer = answerOf((await personalLookup(mobile)).body);
+        expect([mobile, answer.title, answer.loginName]).toEqual([mobile, title, loginName]);
+      }
     });
   });
 });
