@@ -11,7 +11,16 @@ import type { CsrfTokens } from '../security/csrf.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import { SmsCodeRateLimited, type SmsCodeService } from './sms-code.service.js';
 import type { SmsOutboxRepository } from './sms-outbox.repository.js';
-import { isSmsPurpose } from './sms-templates.js';
+import type { SmsPurpose } from './sms-templates.js';
+
+/**
+ * The purposes a page asks for in place, for a mobile the user types and then proves (registration,
+ * an appeal's new mobile, the Torch lookup). The others go only to a mobile the account reserved,
+ * and only through their own flows (reset, authorize, change_mobile): sent from here, a reset code
+ * would reach any number.
+ */
+const PUBLIC_PURPOSES: readonly SmsPurpose[] = ['register', 'appeal', 'lookup'];
+const isPublicPurpose = (value: unknown): value is SmsPurpose => PUBLIC_PURPOSES.includes(value as SmsPurpose);
 
 /** Every code request answers an image captcha of this purpose first. */
 export const SMS_CAPTCHA_PURPOSE = 'sms';
@@ -77,7 +86,7 @@ export function smsRoutes(deps: SmsRouteDeps): Router {
 
     // Every field is checked before the captcha is spent on a request that would fail anyway.
     const fields: Partial<Record<string, MessageKey>> = {};
-    const knownPurpose = isSmsPurpose(purpose);
+    const knownPurpose = isPublicPurpose(purpose);
     if (!isValidMainlandMobile(mobile)) fields.mobile = 'account.error.mobile_invalid';
     if (!knownPurpose) fields.purpose = 'sms.error.purpose_invalid';
     if (!captcha.trim() || !captchaId) fields.captcha = 'login.error.captcha_required';

@@ -70,10 +70,22 @@ describe('SMS code endpoint with the development outbox', () => {
   test('when the form is posted url-encoded with the token in the csrf field, then the code is sent too', async () => {
     const { agent, csrf, captchaId } = await browser(app);
     const mobile = uniqueMobile();
-    const response = await agent.request(`${app.url}/sms/code`, { form: { csrf, mobile, purpose: 'reset', captchaId, captcha: CAPTCHA_ANSWER } });
+    const response = await agent.request(`${app.url}/sms/code`, { form: { csrf, mobile, purpose: 'appeal', captchaId, captcha: CAPTCHA_ANSWER } });
     expect(response.status).toBe(200);
-    expect((await outbox(mobile))[0]?.template).toBe('code_reset');
+    expect((await outbox(mobile))[0]?.template).toBe('code_appeal');
   });
+
+  test.each(['reset', 'authorize', 'change_mobile'])(
+    'when a %s code is asked for here, then 400: such codes go only to a reserved mobile, through their own flow',
+    async (purpose) => {
+      const { agent, csrf, captchaId } = await browser(app);
+      const mobile = uniqueMobile();
+      const response = await agent.request(`${app.url}/sms/code`, { json: { mobile, purpose, captchaId, captcha: CAPTCHA_ANSWER }, headers: { 'x-csrf-token': csrf } });
+      expect(response.status).toBe(400);
+      expect(json(response)).toMatchObject({ fields: { purpose: '验证码用途无效' } });
+      expect(await outbox(mobile)).toHaveLength(0);
+    },
+  );
 
   test('when the CSRF token is missing or belongs to another browser, then 403 and nothing is sent', async () => {
     const { agent, captchaId } = await browser(app);
@@ -237,13 +249,13 @@ describe('SMS code endpoint with a gateway', () => {
     const mobile = uniqueMobile();
     gateway.answer = tencent.sent(mobile);
     const { agent, csrf, captchaId } = await browser(app);
-    const response = await agent.request(`${app.url}/sms/code`, { json: { mobile, purpose: 'change_mobile', captchaId, captcha: CAPTCHA_ANSWER }, headers: { 'x-csrf-token': csrf } });
+    const response = await agent.request(`${app.url}/sms/code`, { json: { mobile, purpose: 'lookup', captchaId, captcha: CAPTCHA_ANSWER }, headers: { 'x-csrf-token': csrf } });
     expect(response.status).toBe(200);
     const request = gateway.requests.at(-1)!.body as { TemplateId: string; TemplateParamSet: string[]; PhoneNumberSet: string[] };
-    expect(request).toMatchObject({ TemplateId: '2000004', PhoneNumberSet: [`+86${mobile}`] });
+    expect(request).toMatchObject({ TemplateId: '2000005', PhoneNumberSet: [`+86${mobile}`] });
     const [code, minutes] = request.TemplateParamSet;
     expect(minutes).toBe('5');
-    await expect(app.context.smsCodes.verifyCode({ mobile, purpose: 'change_mobile', code: code! })).resolves.toBeUndefined();
+    await expect(app.context.smsCodes.verifyCode({ mobile, purpose: 'lookup', code: code! })).resolves.toBeUndefined();
   });
 
   test('when the app runs in production, then the development outbox page does not exist (404)', async () => {
