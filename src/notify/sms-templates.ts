@@ -14,9 +14,6 @@ export type SmsNotice = (typeof SMS_NOTICES)[number];
 /** Our name of a message template; gateways map it to their own template ids (settings). */
 export type SmsTemplate = `code_${SmsPurpose}` | `notice_${SmsNotice}`;
 
-export function isSmsPurpose(value: unknown): value is SmsPurpose {
-  return SMS_PURPOSES.includes(value as SmsPurpose);
-}
 
 const ACTION: Record<SmsPurpose, string> = {
   register: '注册账号',
