@@ -82,6 +82,11 @@ describe('the review console in a real browser', () => {
       expect(await row.getByRole('cell').nth(3).textContent()).toBe('李四');
       expect(await row.textContent()).not.toContain(applicant.documentNumber);
       await shot(page, 'console-queue.png');
+      // On a phone the table scrolls in its own box; the page does not.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(Number(await page.evaluate('document.scrollingElement.scrollWidth'))).toBeLessThanOrEqual(390);
+      await shot(page, 'console-queue-narrow.png');
+      await page.setViewportSize({ width: 1280, height: 860 });
 
       await Promise.all([page.waitForURL(new RegExp(`/console/cases/${reviewCase.id}$`)), row.getByRole('link', { name: `审核 ${applicant.loginName}` }).click()]);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('人工实名认证审核');
