@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { parse } from 'csv-parse';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
@@ -33,6 +32,8 @@ async function* jsonLines(file: string): AsyncGenerator<ExportEntry> {
 }
 
 async function* csvRows(file: string): AsyncGenerator<ExportEntry> {
+  // Loaded here: only the import command reads CSV, and the server need not carry the parser.
+  const { parse } = await import('csv-parse');
   const parser = fs.createReadStream(file).pipe(
     parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: false }),
   );

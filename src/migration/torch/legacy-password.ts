@@ -9,7 +9,6 @@
  */
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import bcrypt from 'bcryptjs';
 
 export const LEGACY_SCHEMES = [
   'md5',
@@ -113,7 +112,9 @@ async function candidateDigest(stored: LegacyPassword, password: string): Promis
 /** Whether `password` is the one the legacy hash was made from. Digest comparisons are constant-time. */
 export async function verifyLegacyPassword(stored: LegacyPassword, password: string): Promise<boolean> {
   if (stored.scheme === 'bcrypt') {
-    // $2y$ (PHP's name) is the $2b$ algorithm; bcryptjs compares in constant time.
+    // $2y$ (PHP's name) is the $2b$ algorithm; bcryptjs compares in constant time. Loaded at the
+    // first bcrypt sign-in: most servers never see one.
+    const { default: bcrypt } = await import('bcryptjs');
     return bcrypt.compare(password, stored.hash.replace(/^\$2y\$/, '$2b$'));
   }
   const expected = Buffer.from(stored.hash, 'hex');
