@@ -234,7 +234,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     ),
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
     appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
-    appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, smsNotices, audit, clock),
+    appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, new LoginThrottleRepository(db), smsNotices, audit, clock),
     torchLookups: new TorchLookupService(new TorchLookupRepository(db), crypt, captchas, rateLimiter, smsCodes, audit),
     migrationReports: new MigrationReportRepository(db, crypt),
     torchImport: new TorchImportService(db, crypt, audit, authorizations, settings.torch.authorizedSystems),

@@ -7,6 +7,8 @@ import type { Db } from '../db/database.js';
 import { DomainError, NotFoundError, ValidationError } from '../errors.js';
 import type { AccountMatch, AppealRecord, AppealRepository } from '../flows/appeal/appeal.repository.js';
 import { appealMobile, appellant, type Appeal } from '../flows/appeal/appeal.rules.js';
+import { loginNameKey } from '../accounts/login-name.js';
+import type { LoginThrottleRepository } from '../flows/login/login-throttle.repository.js';
 import type { OneTimeCredentialService } from '../flows/recovery/one-time-credential.service.js';
 import type { SmsNotices } from '../notify/sms-notices.js';
 import { maskDocumentNumber, maskMobile } from '../security/pii-crypto.js';
@@ -57,6 +59,7 @@ export class AppealReviewService {
     private readonly appeals: AppealRepository,
     private readonly accounts: Pick<AccountRepository, 'updateMobile' | 'findLegalIdentity' | 'updateLegalProfile'>,
     private readonly credentials: Pick<OneTimeCredentialService, 'issue'>,
+    private readonly throttles: Pick<LoginThrottleRepository, 'reset'>,
     private readonly notices: Pick<SmsNotices, 'send'>,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -107,6 +110,8 @@ export class AppealReviewService {
         await this.accounts.updateMobile(chosen.accountId, applicant.mainAgent.mobile, trx);
       }
       const issued = await this.credentials.issue(chosen.accountId, `appeal:${caseId}`, trx);
+      // A lock from failed attempts (the very reason for many an appeal) must not hold the credential back.
+      await this.throttles.reset(loginNameKey(chosen.loginName), trx);
       const decidedAt = this.clock();
       await this.cases.decide(caseId, { status: 'approved', reason: null, reviewerId: reviewer.id, decidedAt }, trx);
       await this.appeals.recordApproval(caseId, { accountId: chosen.accountId, replacedContact }, trx);

@@ -129,10 +129,13 @@ describe('appeals in the review console', () => {
     expect(viewed).toMatchObject({ actor_type: 'operator', actor_id: reviewer.id, details: { kind: 'natural_appeal', caseNumber, matches: 1 } });
   });
 
-  test('when a natural appeal is approved, then the account gets a one-time credential and the appeal’s mobile, the applicant gets both by SMS, and nothing secret is kept or logged', async () => {
+  test('when a natural appeal is approved, then the account gets a one-time credential and the appeal’s mobile, a lock is lifted, the applicant gets both by SMS, and nothing secret is kept or logged', async () => {
     const person = appealPerson();
     const holder = await claimHolder(person.documentNumber, person.name);
     const { caseId, caseNumber } = await fileAppeal(app, naturalAppeal(person));
+    // Locked by failed sign-ins, as accounts that need an appeal often are.
+    const lockKey = holder.loginName.toLowerCase();
+    await app.context.db('login_throttles').insert({ login_name_key: lockKey, failures: 5, last_failure_at: new Date(), locked_until: new Date(Date.now() + 15 * 60_000) });
     const response = await decide(caseId, 'approve');
     expect(response.status).toBe(303);
     expect(response.location).toBe(`${app.url}/console/queue?decided=${caseId}`);
@@ -146,6 +149,12 @@ describe('appeals in the review console', () => {
     expect(sms!.text).toContain(caseNumber);
     expect(sms!.text).toContain('24 小时内有效');
     expect(await app.context.oneTimeCredentials.matches(holder.account.id, credential)).toBe(true);
+    // The approval lifted the lock: the credential signs in at once.
+    expect(await app.context.db('login_throttles').where({ login_name_key: lockKey }).first()).toBeUndefined();
+    await expect(app.context.login.authenticate({ window: 'natural', loginName: holder.loginName, password: credential, ip: '127.0.0.9' })).resolves.toEqual({
+      accountId: holder.account.id,
+      method: 'one_time_credential',
+    });
     const account = (await app.context.accounts.findById(holder.account.id))!;
     expect(account.mobile).toBe(person.mobile);
     expect(account.mobileVerified).toBe(true);
