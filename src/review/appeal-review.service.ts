@@ -13,7 +13,7 @@ import type { OneTimeCredentialService } from '../flows/recovery/one-time-creden
 import type { SmsNotices } from '../notify/sms-notices.js';
 import { maskDocumentNumber, maskMobile } from '../security/pii-crypto.js';
 import type { ReviewCaseRepository } from './review-case.repository.js';
-import { REJECTION_REASON_MAX, type Reviewer } from './review.service.js';
+import { rejectionReason, type Reviewer } from './review.service.js';
 
 export type { AccountMatch };
 
@@ -152,11 +152,7 @@ export class AppealReviewService {
 
   /** `reason` is required: the applicant is texted it, and the status page shows it. */
   async reject(caseId: string, reason: string, reviewer: Reviewer): Promise<{ noticeSent: boolean }> {
-    const text = (reason ?? '').trim();
-    if (!text) throw new ValidationError({ reason: 'review.error.reason_required' });
-    if ([...text].length > REJECTION_REASON_MAX) {
-      throw new DomainError('error.validation', 400, { reason: 'review.error.reason_too_long' }, { max: REJECTION_REASON_MAX });
-    }
+    const text = rejectionReason(reason);
     const found = await this.db.transaction(async (trx) => {
       const pending = await this.pendingAppeal(caseId, trx);
       await this.cases.decide(caseId, { status: 'rejected', reason: text, reviewerId: reviewer.id, decidedAt: this.clock() }, trx);

@@ -52,6 +52,16 @@ export interface ReviewDecision {
   decidedAt: Date;
 }
 
+/** A rejection's reason as the reviewer wrote it, trimmed: required, and at most REJECTION_REASON_MAX characters. */
+export function rejectionReason(reason: string | undefined): string {
+  const text = (reason ?? '').trim();
+  if (!text) throw new ValidationError({ reason: 'review.error.reason_required' });
+  if ([...text].length > REJECTION_REASON_MAX) {
+    throw new DomainError('error.validation', 400, { reason: 'review.error.reason_too_long' }, { max: REJECTION_REASON_MAX });
+  }
+  return text;
+}
+
 const isVerification = (found: ReviewCase): found is VerificationCase => !isAppealKind(found.kind);
 
 /** Why an account cannot open a case of the `expected` kind now, if it cannot. */
@@ -282,12 +292,7 @@ export class ReviewService {
 
   /** `reason` is required (the user sees it on My Information). */
   async reject(caseId: string, reason: string, reviewer: Reviewer): Promise<ReviewCase> {
-    const text = (reason ?? '').trim();
-    if (!text) throw new ValidationError({ reason: 'review.error.reason_required' });
-    if ([...text].length > REJECTION_REASON_MAX) {
-      throw new DomainError('error.validation', 400, { reason: 'review.error.reason_too_long' }, { max: REJECTION_REASON_MAX });
-    }
-    return this.decide(caseId, reviewer, 'rejected', text);
+    return this.decide(caseId, reviewer, 'rejected', rejectionReason(reason));
   }
 
   /** The last decided case of the account (the reason of a rejection is for the user to read), if any. */
