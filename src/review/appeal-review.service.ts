@@ -13,7 +13,7 @@ import type { OneTimeCredentialService } from '../flows/recovery/one-time-creden
 import type { SmsNotices } from '../notify/sms-notices.js';
 import { maskDocumentNumber, maskMobile } from '../security/pii-crypto.js';
 import type { ReviewCaseRepository } from './review-case.repository.js';
-import { rejectionReason, type Reviewer } from './review.service.js';
+import { caseAuditBy, rejectionReason, type Reviewer } from './review.service.js';
 
 export type { AccountMatch };
 
@@ -73,10 +73,7 @@ export class AppealReviewService {
     await this.audit.record({
       event: 'appeal.case_viewed',
       outcome: 'success',
-      actor: { type: 'operator', id: reviewer.id },
-      subject: { type: 'review_case', id: caseId },
-      ip: reviewer.ip,
-      requestId: reviewer.requestId,
+      ...caseAuditBy(reviewer, caseId),
       details: { kind: found.kind, caseNumber: found.caseNumber, matches: matches.length },
     });
     const person = appellant(found.applicant);
@@ -119,10 +116,7 @@ export class AppealReviewService {
         {
           event: 'appeal.approved',
           outcome: 'success',
-          actor: { type: 'operator', id: reviewer.id },
-          subject: { type: 'review_case', id: caseId },
-          ip: reviewer.ip,
-          requestId: reviewer.requestId,
+          ...caseAuditBy(reviewer, caseId),
           details: {
             kind: found.kind,
             caseNumber: found.caseNumber,
@@ -160,10 +154,7 @@ export class AppealReviewService {
         {
           event: 'appeal.rejected',
           outcome: 'success',
-          actor: { type: 'operator', id: reviewer.id },
-          subject: { type: 'review_case', id: caseId },
-          ip: reviewer.ip,
-          requestId: reviewer.requestId,
+          ...caseAuditBy(reviewer, caseId),
           details: { kind: pending.kind, caseNumber: pending.caseNumber, reviewerId: reviewer.id, reason: text },
         },
         trx,
@@ -194,10 +185,7 @@ export class AppealReviewService {
     await this.audit.record({
       event: 'appeal.notice_sent',
       outcome: sent ? 'success' : 'failure',
-      actor: { type: 'operator', id: reviewer.id },
-      subject: { type: 'review_case', id: found.caseId },
-      ip: reviewer.ip,
-      requestId: reviewer.requestId,
+      ...caseAuditBy(reviewer, found.caseId),
       details: { caseNumber: found.caseNumber, mobile: maskMobile(appealMobile(found.applicant)) },
     });
   }

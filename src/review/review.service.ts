@@ -44,6 +44,14 @@ export interface Reviewer {
   requestId?: string;
 }
 
+/** Who did it and to which case, for a reviewer's audit event. */
+export const caseAuditBy = (reviewer: Reviewer, caseId: string) => ({
+  actor: { type: 'operator' as const, id: reviewer.id },
+  subject: { type: 'review_case', id: caseId },
+  ip: reviewer.ip,
+  requestId: reviewer.requestId,
+});
+
 export interface ReviewDecision {
   caseId: string;
   outcome: 'approved' | 'rejected';
@@ -249,10 +257,7 @@ export class ReviewService {
     await this.audit.record({
       event: 'review.case_viewed',
       outcome: 'success',
-      actor: { type: 'operator', id: reviewer.id },
-      subject: { type: 'review_case', id: caseId },
-      ip: reviewer.ip,
-      requestId: reviewer.requestId,
+      ...caseAuditBy(reviewer, caseId),
       details: { accountId: found.accountId, kind: found.kind },
     });
     return { ...found, documentNumber, duplicateHolder };
@@ -319,10 +324,7 @@ export class ReviewService {
         {
           event: outcome === 'approved' ? 'review.approved' : 'review.rejected',
           outcome: 'success',
-          actor: { type: 'operator', id: reviewer.id },
-          subject: { type: 'review_case', id: caseId },
-          ip: reviewer.ip,
-          requestId: reviewer.requestId,
+          ...caseAuditBy(reviewer, caseId),
           details: { accountId: found.accountId, reviewerId: reviewer.id, reason, kind: found.kind, ...claimed },
         },
         trx,
