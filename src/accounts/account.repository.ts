@@ -283,6 +283,10 @@ export class AccountRepository {
     await trx('accounts').where({ id }).update({ email, updated_at: trx.fn.now() });
   }
 
+  async markRealNameVerified(id: string, at: Date, trx: Db = this.db): Promise<void> {
+    await trx('accounts').where({ id }).update({ real_name_status: 'verified', real_name_verified_at: at, updated_at: trx.fn.now() });
+  }
+
   async setRealNameStatus(id: string, status: Account['realNameStatus'], trx: Db = this.db): Promise<void> {
     await trx('accounts').where({ id }).update({ real_name_status: status, updated_at: trx.fn.now() });
   }

@@ -13,26 +13,15 @@
  */
 import type { AccountRepository, LegalIdentity } from '../accounts/account.repository.js';
 import type { Actor } from '../accounts/account.service.js';
-import type { RealNameStatus } from '../accounts/account.types.js';
 import { validateUscc } from '../accounts/identity-documents.js';
-import type { AuditOutcome, AuditService } from '../audit/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { EnterpriseRegistryUnavailable, type EnterpriseRegistry, type EntityVerdict } from './enterprise-registry.js';
 import type { EntityClaimRepository } from './entity-claim.repository.js';
-import type { VerificationOutcome, VerificationResult } from './verification.service.js';
-
-const SETTLED: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed']);
-
-const AUDIT_OUTCOME: Record<VerificationOutcome, AuditOutcome> = {
-  verified: 'success',
-  mismatch: 'failure',
-  unavailable: 'failure',
-  document_taken: 'refused',
-  incomplete: 'refused',
-};
+import { AUDIT_OUTCOME, SETTLED, type VerificationOutcome, type VerificationResult } from './verification.service.js';
 
 const sameIdentity = (a: LegalIdentity, b: LegalIdentity) =>
   a.orgName === b.orgName && a.uscc === b.uscc && a.legalRepresentative?.name === b.legalRepresentative?.name;
@@ -78,9 +67,7 @@ export class EntityVerificationService {
       const now = this.clock();
       const holder = await this.claims.claim({ uscc, accountId, method: 'automatic', verifiedAt: now }, trx);
       if (holder !== accountId) return this.finish(current, actor, 'document_taken', {}, trx);
-      await trx('accounts')
-        .where({ id: accountId })
-        .update({ real_name_status: 'verified', real_name_verified_at: now, updated_at: trx.fn.now() });
+      await this.accounts.markRealNameVerified(accountId, now, trx);
       return this.finish(current, actor, 'verified', {}, trx);
     });
   }

@@ -34,7 +34,8 @@ export interface VerificationResult {
   outcome: VerificationOutcome;
 }
 
-const SETTLED: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed']);
+/** Verified automatically or by review: verifying again changes nothing. */
+export const SETTLED: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed']);
 const LOCKED_IDENTITY: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed', 'pending_review']);
 
 /** Identity fields are frozen once verified, and while a reviewer looks at the uploaded documents. */
@@ -42,7 +43,8 @@ export function canEditIdentityFields(account: Pick<Account, 'realNameStatus'>):
   return !LOCKED_IDENTITY.has(account.realNameStatus);
 }
 
-const AUDIT_OUTCOME: Record<VerificationOutcome, AuditOutcome> = {
+/** How each outcome reads in the audit log (verification.automatic), for persons and units alike. */
+export const AUDIT_OUTCOME: Record<VerificationOutcome, AuditOutcome> = {
   verified: 'success',
   mismatch: 'failure',
   unavailable: 'failure',
