@@ -1,5 +1,5 @@
 import type { MessageKey } from '../i18n/index.js';
-import type { OrgType, PersonBlock, RegistrationRegion } from './account.types.js';
+import type { LegalProfile, OrgType, PersonBlock, RegistrationRegion } from './account.types.js';
 import { validateUscc } from './identity-documents.js';
 import { checkPersonBlock, prefixFields, type PersonBlockInput } from './person-block.rules.js';
 
@@ -34,6 +34,10 @@ export const ORG_TYPES: readonly OrgType[] = ['enterprise', 'social_organization
 
 /** Form field names: the unit's own, then the two person blocks as `rep…` and `agent…` (prefixFields). */
 export const PERSON_BLOCK_PREFIXES = { legalRepresentative: 'rep', mainAgent: 'agent' } as const;
+
+/** What a unit's manual-review case needs on file: its number (USCC at home, registration number elsewhere) and a legal representative. */
+export const readyForReview = (unit: Pick<LegalProfile, 'registrationRegion' | 'uscc' | 'registrationNumber'> & { legalRepresentative: unknown }) =>
+  Boolean(unit.legalRepresentative && (unit.registrationRegion === 'domestic' ? unit.uscc : unit.registrationNumber));
 
 const optional = (value: string | undefined) => (value?.trim() ? value.trim() : null);
 

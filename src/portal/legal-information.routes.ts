@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Account, RealNameStatus } from '../accounts/account.types.js';
 import { DOCUMENT_TYPES_BY_IDENTITY } from '../accounts/identity-documents.js';
-import { ORG_TYPES, PERSON_BLOCK_PREFIXES, REGISTRATION_REGIONS, type LegalProfileInput } from '../accounts/legal-profile.rules.js';
+import { ORG_TYPES, PERSON_BLOCK_PREFIXES, readyForReview, REGISTRATION_REGIONS, type LegalProfileInput } from '../accounts/legal-profile.rules.js';
 import type { LegalProfileService } from '../accounts/legal-profile.service.js';
 import { PERSON_BLOCK_FIELDS, type PersonBlockInput } from '../accounts/person-block.rules.js';
 import { DomainError, NotFoundError } from '../errors.js';
@@ -65,10 +65,6 @@ function formValues(account: Account): Record<string, string> {
   return values;
 }
 
-/** The unit has what a case needs: its number (USCC at home, registration number elsewhere) and a representative. */
-const readyForReview = (account: Account) =>
-  Boolean(account.legal!.legalRepresentative && (account.legal!.registrationRegion === 'domestic' ? account.legal!.uscc : account.legal!.registrationNumber));
-
 /** What views/portal/_legal-profile.eta shows, for My Information's render of a legal account. */
 export function legalPageData(
   ctx: Context,
@@ -96,7 +92,7 @@ export function legalPageData(
     agentMobileMasked: maskMobile(account.mobile),
     canVerify: OPEN.has(status) && legal.registrationRegion === 'domestic' && Boolean(legal.uscc && legal.legalRepresentative),
     abroad: OPEN.has(status) && legal.registrationRegion !== 'domestic',
-    upload: status === 'pending_review' ? 'pending' : OPEN.has(status) ? (readyForReview(account) ? 'form' : 'incomplete') : undefined,
+    upload: status === 'pending_review' ? 'pending' : OPEN.has(status) ? (readyForReview(legal) ? 'form' : 'incomplete') : undefined,
     uploadFields: Object.keys(LEGAL_UPLOAD_FIELDS),
     saved: saved === 'profile' ? 'legal_info.saved' : saved === 'upload' && status === 'pending_review' ? 'legal_upload.saved' : undefined,
     message,

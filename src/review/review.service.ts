@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AccountRepository, LegalIdentity } from '../accounts/account.repository.js';
 import type { Actor } from '../accounts/account.service.js';
 import type { AccountKind, PersonBlock, RealNameStatus } from '../accounts/account.types.js';
+import { readyForReview } from '../accounts/legal-profile.rules.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
@@ -88,10 +89,9 @@ const personSnapshot = (block: PersonBlock): PersonSnapshot => ({
   mobileMasked: maskMobile(block.mobile),
 });
 
-/** What a unit's case needs on file: the unit's number (USCC at home, its registration number elsewhere) and its legal representative. */
+/** The unit as its case records it (masked); undefined unless readyForReview. */
 function legalSnapshot(unit: LegalIdentity): LegalCaseSnapshot | undefined {
-  const number = unit.registrationRegion === 'domestic' ? unit.uscc : unit.registrationNumber;
-  if (!number || !unit.legalRepresentative) return undefined;
+  if (!readyForReview(unit) || !unit.legalRepresentative) return undefined;
   return {
     orgName: unit.orgName,
     registrationRegion: unit.registrationRegion,
