@@ -148,7 +148,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const smsOutbox = new SmsOutboxRepository(db, crypt);
   const smsSender = createSmsSender(settings.sms, smsOutbox, logger);
   const accountService = new AccountService(db, accounts, hasher, audit);
-  const verification = new VerificationService(db, new VerificationRepository(db, crypt), identityAuthority, audit, logger, clock);
+  const verificationRepository = new VerificationRepository(db, crypt);
+  const verification = new VerificationService(db, verificationRepository, identityAuthority, audit, logger, clock);
   const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
   const entityVerification = new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock);
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
@@ -222,7 +223,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     registrationFlows: new RegistrationFlowRepository(db),
     // Review console
     uploads,
-    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock, accounts, new EntityClaimRepository(db)),
+    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock, accounts, new EntityClaimRepository(db), verificationRepository),
     operators: new OperatorService(
       new OperatorRepository(db, crypt),
       new LoginThrottleRepository(db),

@@ -1,4 +1,5 @@
 import type { OrgType, RealNameStatus, RegistrationRegion } from '../accounts/account.types.js';
+import type { DocumentType } from '../accounts/identity-documents.js';
 import type { Db } from '../db/database.js';
 import type { PiiCrypto } from '../security/pii-crypto.js';
 import type { UploadPurpose } from '../uploads/upload.repository.js';
@@ -102,7 +103,7 @@ export interface ApplicantDocument {
   realNameStatus: RealNameStatus;
   name: string | null;
   identityType: string | null;
-  documentType: string | null;
+  documentType: DocumentType | null;
   documentNumber: string | null;
   documentNumberIndex: string | null;
 }

@@ -11,6 +11,7 @@ import { maskDocumentNumber, maskMobile } from '../security/pii-crypto.js';
 import type { ImageMediaType } from '../uploads/image-sanitizer.js';
 import type { UploadService } from '../uploads/upload.service.js';
 import type { EntityClaimRepository } from '../verification/entity-claim.repository.js';
+import type { VerificationRepository } from '../verification/verification.repository.js';
 import {
   CASE_IMAGE_ROLES,
   isAppealKind,
@@ -127,6 +128,7 @@ export class ReviewService {
     private readonly clock: Clock,
     private readonly accounts: Pick<AccountRepository, 'findLegalIdentity'>,
     private readonly entityClaims: EntityClaimRepository,
+    private readonly identityClaims: Pick<VerificationRepository, 'claimDocument'>,
   ) {}
 
   /** Throws the reason an account cannot open a case (before it spends an upload on one). */
@@ -335,15 +337,20 @@ export class ReviewService {
 
   /**
    * With the applicant's account locked: refuses an approval whose document (or USCC) already
-   * verifies another account, and claims a unit's USCC for the approved account. Returns what the
-   * audit event should name.
+   * verifies another account, and claims the document (identity_claims) or the USCC (entity_claims)
+   * for the approved account, as automatic verification does. Returns what the audit event should name.
    */
   private async claimIdentity(found: VerificationCase, outcome: 'approved' | 'rejected', decidedAt: Date, trx: Db): Promise<{ uscc?: string }> {
     if (found.kind === 'natural_verification') {
       const applicant = await this.cases.applicant(found.accountId, { trx, lock: true });
-      if (outcome === 'approved' && applicant?.documentNumberIndex) {
-        const holder = await this.cases.otherVerifiedHolder(applicant.documentNumberIndex, found.accountId, trx);
-        if (holder) throw new DomainError('review.error.document_already_verified', 409);
+      if (outcome === 'approved' && applicant?.documentNumberIndex && applicant.documentType) {
+        const refused = new DomainError('review.error.document_already_verified', 409);
+        if (await this.cases.otherVerifiedHolder(applicant.documentNumberIndex, found.accountId, trx)) throw refused;
+        const holder = await this.identityClaims.claimDocument(
+          { accountId: found.accountId, documentType: applicant.documentType, documentNumberIndex: applicant.documentNumberIndex, method: 'manual', verifiedAt: decidedAt },
+          trx,
+        );
+        if (holder !== found.accountId) throw refused;
       }
       return {};
     }

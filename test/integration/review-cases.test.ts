@@ -93,6 +93,32 @@ describe('review cases and console sessions', () => {
     expect((await app.context.accounts.findById(first.account.id))!.realNameStatus).toBe('pending_review');
   });
 
+  test('when a case is approved, then the document is claimed for the account (manual), so no other account verifies with it', async () => {
+    const applicant = await createApplicant(app);
+    const reviewer = await createOperator(app);
+    const reviewCase = await openCase(app, applicant.account.id);
+    await app.context.reviews.approve(reviewCase.id, { id: reviewer.id });
+    expect(await app.context.db('identity_claims').where({ account_id: applicant.account.id }).first()).toMatchObject({ method: 'manual', document_type: 'resident_id' });
+    const other = await createNaturalAccount(app, { name: applicant.account.natural!.name, documentNumber: applicant.documentNumber });
+    expect((await app.context.verification.verifyNaturalAccount(other.account.id, { type: 'cli' })).outcome).toBe('document_taken');
+  });
+
+  test('when another account holds the document by a claim only, then approval is refused with 409 too', async () => {
+    const applicant = await createApplicant(app);
+    const holder = await createNaturalAccount(app);
+    await app.context.db('identity_claims').insert({
+      document_type: 'resident_id',
+      document_number_index: app.context.crypt.blindIndex(applicant.documentNumber),
+      account_id: holder.account.id,
+      method: 'existing',
+      verified_at: new Date(),
+    });
+    const reviewCase = await openCase(app, applicant.account.id);
+    const reviewer = await createOperator(app);
+    expect(await refusalOf(app.context.reviews.approve(reviewCase.id, { id: reviewer.id }))).toEqual({ code: 'review.error.document_already_verified', status: 409 });
+    expect((await app.context.accounts.findById(applicant.account.id))!.realNameStatus).toBe('pending_review');
+  });
+
   test('when a rejection reason is over 500 characters, then it is refused with a field message', async () => {
     const applicant = await createApplicant(app);
     const reviewer = await createOperator(app);
