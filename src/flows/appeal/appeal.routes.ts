@@ -33,7 +33,7 @@ import {
   type LegalAppealForm,
   type NaturalAppealForm,
 } from './appeal.rules.js';
-import { AppealLimitReached, type AppealService } from './appeal.service.js';
+import type { AppealService } from './appeal.service.js';
 
 export interface AppealRouteDeps {
   chrome: PageChrome;
@@ -83,13 +83,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
   const urlencoded = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: production, path: BASE, signed: true, overwrite: true } as const;
 
-  async function limit(ctx: Context, key: string, max: number, windowSeconds: number) {
-    const result = await rateLimiter.hit(`${key}:${ctx.ip}`, max, windowSeconds);
-    if (!result.allowed) {
-      ctx.set('Retry-After', String(result.retryAfterSeconds));
-      throw new DomainError('error.too_many_requests', 429);
-    }
-  }
+  const limit = (ctx: Context, key: string, max: number, windowSeconds: number) => rateLimiter.enforce(`${key}:${ctx.ip}`, max, windowSeconds);
 
   /** Reads an appeal form: its fields (CSRF checked) and photos, a photo over the limit only named. */
   async function readAppealForm(ctx: Context): Promise<MultipartParts> {
@@ -138,15 +132,10 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
 
   /** Files a checked appeal and sends the browser to 等待审核. */
   async function submit(ctx: Context, appeal: Appeal, images: { front: CleanImage; back: CleanImage }, smsCode: string) {
-    try {
-      const { caseId } = await appeals.submit({ appeal, images, smsCode, ip: ctx.ip, requestId: ctx.state.requestId });
-      ctx.cookies.set(SUBMITTED_COOKIE, caseId, { ...cookieOptions, maxAge: 24 * 3600_000 });
-      ctx.status = 303;
-      ctx.redirect(`${BASE}/submitted`);
-    } catch (error) {
-      if (error instanceof AppealLimitReached) ctx.set('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    const { caseId } = await appeals.submit({ appeal, images, smsCode, ip: ctx.ip, requestId: ctx.state.requestId });
+    ctx.cookies.set(SUBMITTED_COOKIE, caseId, { ...cookieOptions, maxAge: 24 * 3600_000 });
+    ctx.status = 303;
+    ctx.redirect(`${BASE}/submitted`);
   }
 
   /** Whether the refused post carried photos: the page says they must be chosen again. */

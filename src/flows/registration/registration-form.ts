@@ -7,11 +7,10 @@ import type { Context } from 'koa';
 import type { AccountRepository } from '../../accounts/account.repository.js';
 import type { AccountKind } from '../../accounts/account.types.js';
 import { validateLoginName } from '../../accounts/login-name.js';
-import { DomainError, ValidationError } from '../../errors.js';
+import { DomainError, RateLimitedError, ValidationError } from '../../errors.js';
 import type { FieldNotes } from '../../http/field-notes.js';
 import { renderPage, type PageChrome } from '../../http/render.js';
 import type { MessageKey } from '../../i18n/index.js';
-import { SmsCodeRateLimited } from '../../notify/sms-code.service.js';
 import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
 import { browserId } from '../../security/browser-csrf.js';
 import type { CaptchaService } from '../../security/captcha.service.js';
@@ -31,11 +30,7 @@ export function readTextFields<F extends string>(ctx: Context, fields: readonly 
 
 /** Counts one lookup against the address; 429 (with Retry-After) once its budget is spent. */
 export async function limitLookups(ctx: Context, rateLimiter: RateLimiter): Promise<void> {
-  const limit = await rateLimiter.hit(`registration-check:${ctx.ip}`, CHECKS_PER_WINDOW, CHECK_WINDOW_SECONDS);
-  if (!limit.allowed) {
-    ctx.set('Retry-After', String(limit.retryAfterSeconds));
-    throw new DomainError('error.too_many_requests', 429);
-  }
+  await rateLimiter.enforce(`registration-check:${ctx.ip}`, CHECKS_PER_WINDOW, CHECK_WINDOW_SECONDS);
 }
 
 const ok = (text: string) => ({ kind: 'ok', text }) as const;
@@ -97,7 +92,7 @@ export function refusedForm(
   if (!(error instanceof DomainError) || error.status === 403) throw error;
   const messages = error.fieldMessages(ctx.state.t);
   if (error.status >= 500 && Object.keys(messages).length === 0) throw error;
-  if (error instanceof SmsCodeRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
   const t = ctx.state.t;
   return {
     notes: Object.fromEntries(Object.entries(messages).map(([field, text]) => [renamed[field] ?? field, problem(text)])),
