@@ -18,7 +18,7 @@ import type { CleanImage } from '../../uploads/image-sanitizer.js';
 import { readMultipartParts, type MultipartParts } from '../../uploads/multipart-reader.js';
 import { formatSize, type UploadService } from '../../uploads/upload.service.js';
 import { combine } from '../../uploads/verification-upload.routes.js';
-import { readTextFields, refusedForm } from '../registration/registration-form.js';
+import { readTextFields, refusedForm, sendFormCode } from '../registration/registration-form.js';
 import { ORG_TYPES } from '../registration/legal-registration.rules.js';
 import {
   checkLegalAppeal,
@@ -68,8 +68,6 @@ const MAX_APPEAL_TEXT_FIELDS = 24;
 
 /** The SMS service's `mobile` is the legal form's `agentMobile`. */
 const LEGAL_SERVICE_FIELDS = { mobile: 'agentMobile' };
-
-const ok = (text: string) => ({ kind: 'ok', text }) as const;
 
 /**
  * 申诉找回密码 (SPEC §7): 自然人申诉 at /recovery/appeal/natural; 单位法人用户申诉 at
@@ -122,14 +120,6 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     return { appeal: checked.appeal, images: { front: front!, back: back! } };
   }
 
-  /** 获取验证码 without JavaScript: the image captcha, then an 'appeal' code to `mobile`. */
-  async function sendCode(ctx: Context, fields: Record<string, string>, mobile: string): Promise<FieldNotes> {
-    if (!fields.captcha?.trim()) throw new ValidationError({ captcha: 'login.error.captcha_required' });
-    if (!(await captchas.verify(fields.captchaId, SMS_CAPTCHA_PURPOSE, fields.captcha))) throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
-    const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose: 'appeal', ip: ctx.ip, requestId: ctx.state.requestId });
-    return { smsCode: ok(ctx.state.t('register.sms_sent', { seconds: resendAfterSeconds })) };
-  }
-
   /** Files a checked appeal and sends the browser to 等待审核. */
   async function submit(ctx: Context, appeal: Appeal, images: { front: CleanImage; back: CleanImage }, smsCode: string) {
     const { caseId } = await appeals.submit({ appeal, images, smsCode, ip: ctx.ip, requestId: ctx.state.requestId });
@@ -171,7 +161,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     const form = readTextFields(ctx, NATURAL_APPEAL_FIELDS);
     try {
       if (parts.fields.action === 'send_sms') {
-        return await renderNatural(ctx, form, { notes: await sendCode(ctx, parts.fields, form.mobile), reselect: hadPhotos(parts) });
+        return await renderNatural(ctx, form, { notes: await sendFormCode(ctx, deps, form.mobile, 'appeal'), reselect: hadPhotos(parts) });
       }
       const { appeal, images } = await checkForm(checkNaturalAppeal(form, clock()), parts);
       await submit(ctx, appeal, images, form.smsCode);
@@ -261,7 +251,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     }
     try {
       if (parts.fields.action === 'send_sms') {
-        return await renderLegal(ctx, form, { notes: await sendCode(ctx, parts.fields, form.agentMobile), reselect: hadPhotos(parts) });
+        return await renderLegal(ctx, form, { notes: await sendFormCode(ctx, deps, form.agentMobile, 'appeal'), reselect: hadPhotos(parts) });
       }
       const { appeal, images } = await checkForm(checkLegalAppeal(form, clock()), parts);
       await submit(ctx, appeal, images, form.smsCode);

@@ -56,25 +56,27 @@ export function lookupNote(ctx: Context, field: string, taken: boolean, takenKey
   return { [field]: taken ? problem(t(takenKey)) : ok(t(freeKey)) };
 }
 
-export interface RegistrationCodeSender {
-  requestCode(input: { mobile: string; purpose: 'register'; ip: string; requestId?: string }): Promise<{ resendAfterSeconds: number }>;
+export interface FormCodeSender {
+  requestCode(input: { mobile: string; purpose: 'register' | 'appeal'; ip: string; requestId?: string }): Promise<{ resendAfterSeconds: number }>;
 }
 
 /**
- * 获取验证码 as a plain form post (the page's script asks /sms/code in place instead): the image
- * captcha first, then a 'register' code to `mobile`. A bad mobile is reported on the field `mobile`.
+ * 获取验证码 as a plain form post (the page's script asks /sms/code in place instead), on the
+ * registration and appeal forms: the image captcha first, then a code for `purpose` to `mobile`.
+ * A bad mobile is reported on the field `mobile`.
  */
-export async function sendRegistrationCode(
+export async function sendFormCode(
   ctx: Context,
-  deps: { captchas: CaptchaService; smsCodes: RegistrationCodeSender },
+  deps: { captchas: CaptchaService; smsCodes: FormCodeSender },
   mobile: string,
+  purpose: 'register' | 'appeal' = 'register',
 ): Promise<FieldNotes> {
   const body = ctx.request.body as Record<string, unknown>;
   const captcha = typeof body.captcha === 'string' ? body.captcha : '';
   const captchaId = typeof body.captchaId === 'string' ? body.captchaId : undefined;
   if (!captcha.trim()) throw new ValidationError({ captcha: 'login.error.captcha_required' });
   if (!(await deps.captchas.verify(captchaId, SMS_CAPTCHA_PURPOSE, captcha))) throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
-  const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose: 'register', ip: ctx.ip, requestId: ctx.state.requestId });
+  const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose, ip: ctx.ip, requestId: ctx.state.requestId });
   return { smsCode: ok(ctx.state.t('register.sms_sent', { seconds: resendAfterSeconds })) };
 }
 
