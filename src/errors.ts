@@ -27,6 +27,21 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * Too many requests for now: 429, with how long to wait. The error handler (and a form shown again,
+ * registration-form.ts) sends the wait as Retry-After, so no route has to.
+ */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    code: MessageKey = 'error.too_many_requests',
+    fields: Partial<Record<string, MessageKey>> = {},
+    params: Record<string, string | number> = {},
+  ) {
+    super(code, 429, fields, params);
+  }
+}
+
 export class NotFoundError extends DomainError {
   constructor() {
     super('error.not_found', 404);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
-import { DomainError, NotFoundError } from '../errors.js';
+import { DomainError, NotFoundError, RateLimitedError } from '../errors.js';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { renderPage, type PageChrome } from './render.js';
@@ -57,6 +57,7 @@ export function errorHandler(logger: Logger, chrome: PageChrome, options: { json
         logger.error({ err: caught, requestId: ctx.state.requestId }, 'unhandled error');
         error = new DomainError('error.internal', 500, {}, { requestId: ctx.state.requestId });
       }
+      if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
       const fields = error.fieldMessages(t);
       if (answerJson(ctx)) {
         ctx.status = error.status;

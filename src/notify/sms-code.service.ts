@@ -3,7 +3,7 @@ import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-doc
 import type { AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { DomainError, ValidationError } from '../errors.js';
+import { DomainError, RateLimitedError, ValidationError } from '../errors.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import { sharedSecret } from '../security/app-secrets.js';
@@ -38,12 +38,9 @@ export interface CodeEntry {
 }
 
 /** A code request refused for now (resend too early, a daily cap): 429, try again in `retryAfterSeconds`. */
-export class SmsCodeRateLimited extends DomainError {
-  constructor(
-    code: MessageKey,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(code, 429, { smsCode: code }, { seconds: retryAfterSeconds });
+export class SmsCodeRateLimited extends RateLimitedError {
+  constructor(code: MessageKey, retryAfterSeconds: number) {
+    super(retryAfterSeconds, code, { smsCode: code }, { seconds: retryAfterSeconds });
   }
 }
 

@@ -9,7 +9,7 @@ import { requireCsrf } from '../security/browser-csrf.js';
 import type { CaptchaService } from '../security/captcha.service.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
-import { SmsCodeRateLimited, type SmsCodeService } from './sms-code.service.js';
+import type { SmsCodeService } from './sms-code.service.js';
 import type { SmsOutboxRepository } from './sms-outbox.repository.js';
 import type { SmsPurpose } from './sms-templates.js';
 
@@ -66,11 +66,7 @@ export function smsRoutes(deps: SmsRouteDeps): Router {
   const router = new Router();
 
   router.get('/captcha/sms', async (ctx) => {
-    const limit = await rateLimiter.hit(`captcha-sms:${ctx.ip}`, CAPTCHAS_PER_MINUTE, 60);
-    if (!limit.allowed) {
-      ctx.set('Retry-After', String(limit.retryAfterSeconds));
-      throw new DomainError('error.too_many_requests', 429);
-    }
+    await rateLimiter.enforce(`captcha-sms:${ctx.ip}`, CAPTCHAS_PER_MINUTE, 60);
     ctx.set('Cache-Control', 'no-store');
     // The page's script needs the CSRF token for /sms/code too (other sites cannot read this JSON).
     ctx.body = { ...(await captchas.create(SMS_CAPTCHA_PURPOSE)), csrf: ctx.state.csrfToken };
@@ -93,14 +89,9 @@ export function smsRoutes(deps: SmsRouteDeps): Router {
     if (!knownPurpose || Object.keys(fields).length) throw new ValidationError(fields);
     if (!(await captchas.verify(captchaId, SMS_CAPTCHA_PURPOSE, captcha))) throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
 
-    try {
-      const { resendAfterSeconds } = await smsCodes.requestCode({ mobile, purpose, ip: ctx.ip, requestId: ctx.state.requestId });
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { resend_after_seconds: resendAfterSeconds };
-    } catch (error) {
-      if (error instanceof SmsCodeRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    const { resendAfterSeconds } = await smsCodes.requestCode({ mobile, purpose, ip: ctx.ip, requestId: ctx.state.requestId });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { resend_after_seconds: resendAfterSeconds };
   });
 
   // A development tool: the codes the outbox adapter "sent". Production has no such page.

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { RateLimitedError } from '../errors.js';
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -31,6 +32,12 @@ export class RateLimiter {
       hits: row.hits,
       retryAfterSeconds: Math.max(1, Math.ceil(Number(row.remaining))),
     };
+  }
+
+  /** Counts one hit like `hit`, and throws RateLimitedError (429, with the wait) once over the limit. */
+  async enforce(key: string, limit: number, windowSeconds: number): Promise<void> {
+    const result = await this.hit(key, limit, windowSeconds);
+    if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
   }
 
   /** The current count without adding to it. */

@@ -18,7 +18,7 @@ import type { CleanImage } from '../../uploads/image-sanitizer.js';
 import { readMultipartParts, type MultipartParts } from '../../uploads/multipart-reader.js';
 import { formatSize, type UploadService } from '../../uploads/upload.service.js';
 import { combine } from '../../uploads/verification-upload.routes.js';
-import { readTextFields, refusedForm } from '../registration/registration-form.js';
+import { readTextFields, refusedForm, sendFormCode } from '../registration/registration-form.js';
 import { ORG_TYPES } from '../registration/legal-registration.rules.js';
 import {
   checkLegalAppeal,
@@ -33,7 +33,7 @@ import {
   type LegalAppealForm,
   type NaturalAppealForm,
 } from './appeal.rules.js';
-import { AppealLimitReached, type AppealService } from './appeal.service.js';
+import type { AppealService } from './appeal.service.js';
 
 export interface AppealRouteDeps {
   chrome: PageChrome;
@@ -69,8 +69,6 @@ const MAX_APPEAL_TEXT_FIELDS = 24;
 /** The SMS service's `mobile` is the legal form's `agentMobile`. */
 const LEGAL_SERVICE_FIELDS = { mobile: 'agentMobile' };
 
-const ok = (text: string) => ({ kind: 'ok', text }) as const;
-
 /**
  * 申诉找回密码 (SPEC §7): 自然人申诉 at /recovery/appeal/natural; 单位法人用户申诉 at
  * /recovery/appeal/legal (检索单位, then the form); 等待审核 at /recovery/appeal/submitted; the status
@@ -83,13 +81,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
   const urlencoded = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: production, path: BASE, signed: true, overwrite: true } as const;
 
-  async function limit(ctx: Context, key: string, max: number, windowSeconds: number) {
-    const result = await rateLimiter.hit(`${key}:${ctx.ip}`, max, windowSeconds);
-    if (!result.allowed) {
-      ctx.set('Retry-After', String(result.retryAfterSeconds));
-      throw new DomainError('error.too_many_requests', 429);
-    }
-  }
+  const limit = (ctx: Context, key: string, max: number, windowSeconds: number) => rateLimiter.enforce(`${key}:${ctx.ip}`, max, windowSeconds);
 
   /** Reads an appeal form: its fields (CSRF checked) and photos, a photo over the limit only named. */
   async function readAppealForm(ctx: Context): Promise<MultipartParts> {
@@ -128,25 +120,12 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     return { appeal: checked.appeal, images: { front: front!, back: back! } };
   }
 
-  /** 获取验证码 without JavaScript: the image captcha, then an 'appeal' code to `mobile`. */
-  async function sendCode(ctx: Context, fields: Record<string, string>, mobile: string): Promise<FieldNotes> {
-    if (!fields.captcha?.trim()) throw new ValidationError({ captcha: 'login.error.captcha_required' });
-    if (!(await captchas.verify(fields.captchaId, SMS_CAPTCHA_PURPOSE, fields.captcha))) throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
-    const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose: 'appeal', ip: ctx.ip, requestId: ctx.state.requestId });
-    return { smsCode: ok(ctx.state.t('register.sms_sent', { seconds: resendAfterSeconds })) };
-  }
-
   /** Files a checked appeal and sends the browser to 等待审核. */
   async function submit(ctx: Context, appeal: Appeal, images: { front: CleanImage; back: CleanImage }, smsCode: string) {
-    try {
-      const { caseId } = await appeals.submit({ appeal, images, smsCode, ip: ctx.ip, requestId: ctx.state.requestId });
-      ctx.cookies.set(SUBMITTED_COOKIE, caseId, { ...cookieOptions, maxAge: 24 * 3600_000 });
-      ctx.status = 303;
-      ctx.redirect(`${BASE}/submitted`);
-    } catch (error) {
-      if (error instanceof AppealLimitReached) ctx.set('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    const { caseId } = await appeals.submit({ appeal, images, smsCode, ip: ctx.ip, requestId: ctx.state.requestId });
+    ctx.cookies.set(SUBMITTED_COOKIE, caseId, { ...cookieOptions, maxAge: 24 * 3600_000 });
+    ctx.status = 303;
+    ctx.redirect(`${BASE}/submitted`);
   }
 
   /** Whether the refused post carried photos: the page says they must be chosen again. */
@@ -182,7 +161,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     const form = readTextFields(ctx, NATURAL_APPEAL_FIELDS);
     try {
       if (parts.fields.action === 'send_sms') {
-        return await renderNatural(ctx, form, { notes: await sendCode(ctx, parts.fields, form.mobile), reselect: hadPhotos(parts) });
+        return await renderNatural(ctx, form, { notes: await sendFormCode(ctx, deps, form.mobile, 'appeal'), reselect: hadPhotos(parts) });
       }
       const { appeal, images } = await checkForm(checkNaturalAppeal(form, clock()), parts);
       await submit(ctx, appeal, images, form.smsCode);
@@ -272,7 +251,7 @@ export function appealRoutes(deps: AppealRouteDeps): Router {
     }
     try {
       if (parts.fields.action === 'send_sms') {
-        return await renderLegal(ctx, form, { notes: await sendCode(ctx, parts.fields, form.agentMobile), reselect: hadPhotos(parts) });
+        return await renderLegal(ctx, form, { notes: await sendFormCode(ctx, deps, form.agentMobile, 'appeal'), reselect: hadPhotos(parts) });
       }
       const { appeal, images } = await checkForm(checkLegalAppeal(form, clock()), parts);
       await submit(ctx, appeal, images, form.smsCode);

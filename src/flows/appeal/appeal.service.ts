@@ -3,7 +3,7 @@ import { normalizeMobile } from '../../accounts/identity-documents.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/database.js';
-import { DomainError } from '../../errors.js';
+import { RateLimitedError } from '../../errors.js';
 import type { SmsCodeService } from '../../notify/sms-code.service.js';
 import type { ReviewCaseRepository } from '../../review/review-case.repository.js';
 import { maskDocumentNumber, maskMobile } from '../../security/pii-crypto.js';
@@ -40,9 +40,9 @@ export interface AppealStatus {
 }
 
 /** Too many appeals from this address, or about this document or unit, today. */
-export class AppealLimitReached extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('appeal.error.limit', 429);
+export class AppealLimitReached extends RateLimitedError {
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds, 'appeal.error.limit');
   }
 }
 

@@ -4,7 +4,6 @@ import type { Context, Next } from 'koa';
 import { DomainError } from '../../errors.js';
 import { fieldMarkup, type FieldNotes } from '../../http/field-notes.js';
 import { renderPage, type PageChrome } from '../../http/render.js';
-import { SmsCodeRateLimited } from '../../notify/sms-code.service.js';
 import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
 import { interactionPath } from '../../portal/sign-in-return.js';
 import { browserId, requireCsrf } from '../../security/browser-csrf.js';
@@ -18,7 +17,6 @@ import { RESET_FIELDS, type ResetForm } from './password-reset.rules.js';
 import {
   RESET_CAPTCHA_PURPOSE,
   ResetFlowGone,
-  ResetRateLimited,
   ResetStepRefused,
   type PasswordResetService,
   type ResetActor,
@@ -136,10 +134,9 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     return (await deps.signInWaiting(signIn.slice('/interaction/'.length))) ? signIn : portal;
   }
 
-  /** A refused form's notes, status and summary (refusedForm), with the wait of a rate limit. */
+  /** A refused form's notes, status and summary (refusedForm); the flow's own refusals are pages. */
   function refused(ctx: Context, error: unknown) {
     if (isFlowRefusal(error)) throw error;
-    if (error instanceof ResetRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
     return refusedForm(error, ctx);
   }
 
@@ -154,23 +151,14 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       ctx.status = 303;
       return ctx.redirect(`/recovery/reset?${query}`);
     }
-    try {
-      const id = await resets.start(browser, returnTo, actorOf(ctx));
-      ctx.status = 303;
-      ctx.redirect(`/recovery/reset/${id}`);
-    } catch (error) {
-      if (error instanceof ResetRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    const id = await resets.start(browser, returnTo, actorOf(ctx));
+    ctx.status = 303;
+    ctx.redirect(`/recovery/reset/${id}`);
   });
 
   /** A new step 1 captcha for 换一张 (JSON), limited per address. */
   router.get('/captcha', async (ctx) => {
-    const limit = await rateLimiter.hit(`captcha-recovery:${ctx.ip}`, CAPTCHAS_PER_MINUTE, 60);
-    if (!limit.allowed) {
-      ctx.set('Retry-After', String(limit.retryAfterSeconds));
-      throw new DomainError('error.too_many_requests', 429);
-    }
+    await rateLimiter.enforce(`captcha-recovery:${ctx.ip}`, CAPTCHAS_PER_MINUTE, 60);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await captchas.create(RESET_CAPTCHA_PURPOSE);
   });
@@ -221,14 +209,9 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     requireCsrf(ctx, csrf);
     const flow = await load(ctx);
     const input = readTextFields(ctx, ['mobile', 'captchaId', 'captcha'] as const);
-    try {
-      const { resendAfterSeconds } = await resets.sendCode(flow, input, actorOf(ctx));
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { resend_after_seconds: resendAfterSeconds };
-    } catch (error) {
-      if (error instanceof SmsCodeRateLimited || error instanceof ResetRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    const { resendAfterSeconds } = await resets.sendCode(flow, input, actorOf(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { resend_after_seconds: resendAfterSeconds };
   });
 
   return router;

@@ -59,13 +59,6 @@ export class ResetStepRefused extends DomainError {
   }
 }
 
-/** A rate limit of the flow ran out. 429 with the wait. */
-export class ResetRateLimited extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('error.too_many_requests', 429);
-  }
-}
-
 /** `YYYY-MM-DD HH:mm` in Beijing time (UTC+8 all year): the time the SMS notice gives. */
 function beijingTime(at: Date): string {
   return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
@@ -231,9 +224,8 @@ export class PasswordResetService {
     return flow.context.accountId ? this.accounts.findById(flow.context.accountId) : undefined;
   }
 
-  private async limit(key: string, [hits, windowSeconds]: Limit): Promise<void> {
-    const result = await this.rateLimiter.hit(key, hits, windowSeconds);
-    if (!result.allowed) throw new ResetRateLimited(result.retryAfterSeconds);
+  private limit(key: string, [hits, windowSeconds]: Limit): Promise<void> {
+    return this.rateLimiter.enforce(key, hits, windowSeconds);
   }
 
   private subject(accountId: string | null | undefined, loginName: string) {

@@ -20,9 +20,9 @@ import {
   lookUpLoginName,
   readTextFields,
   refusedForm,
-  sendRegistrationCode,
+  sendFormCode,
   showResult,
-  type RegistrationCodeSender,
+  type FormCodeSender,
 } from './registration-form.js';
 import { returnQuery, safeReturnPath } from './return-to.js';
 
@@ -34,7 +34,7 @@ export interface LegalRegistrationDeps {
   accounts: AccountRepository;
   captchas: CaptchaService;
   rateLimiter: RateLimiter;
-  smsCodes: RegistrationCodeSender;
+  smsCodes: FormCodeSender;
   entityVerification: { usccAlreadyVerified(uscc: string): Promise<boolean> };
 }
 
@@ -114,7 +114,7 @@ export function legalRegistrationRoutes(deps: LegalRegistrationDeps): Router {
       if (action === 'check_login_name') return await renderForm(ctx, form, await lookUpLoginName(ctx, deps, form.loginName));
       if (action === 'check_org_name') return await renderForm(ctx, form, await lookUpOrgName(ctx, form));
       if (action === 'check_uscc') return await renderForm(ctx, form, await lookUpUscc(ctx, form));
-      if (action === 'send_sms') return await renderForm(ctx, form, await sendRegistrationCode(ctx, deps, form.agentMobile));
+      if (action === 'send_sms') return await renderForm(ctx, form, await sendFormCode(ctx, deps, form.agentMobile));
       const { accountId, outcome } = await registration.register(form, { type: 'anonymous', ip: ctx.ip, requestId: ctx.state.requestId });
       const flowId = await flows.create({ accountId, verificationOutcome: outcome, returnTo: safeReturnPath(ctx.query.return_to) ?? null }, browserId(ctx)!);
       ctx.status = 303;

@@ -21,9 +21,9 @@ import {
   lookUpLoginName,
   readTextFields,
   refusedForm,
-  sendRegistrationCode,
+  sendFormCode,
   showResult,
-  type RegistrationCodeSender,
+  type FormCodeSender,
 } from './registration-form.js';
 import { returnQuery, safeReturnPath } from './return-to.js';
 
@@ -35,7 +35,7 @@ export interface NaturalRegistrationDeps {
   accounts: AccountRepository;
   captchas: CaptchaService;
   rateLimiter: RateLimiter;
-  smsCodes: RegistrationCodeSender;
+  smsCodes: FormCodeSender;
   verification: { documentAlreadyVerified(documentType: DocumentType, documentNumber: string): Promise<boolean> };
 }
 
@@ -85,7 +85,7 @@ export function naturalRegistrationRoutes(deps: NaturalRegistrationDeps): Router
         const verified = await deps.verification.documentAlreadyVerified(form.documentType as DocumentType, checked.normalized);
         return await renderForm(ctx, form, lookupNote(ctx, 'documentNumber', verified, 'register.document_verified_elsewhere', 'register.document_free'));
       }
-      if (action === 'send_sms') return await renderForm(ctx, form, await sendRegistrationCode(ctx, deps, form.mobile));
+      if (action === 'send_sms') return await renderForm(ctx, form, await sendFormCode(ctx, deps, form.mobile));
       const { accountId, outcome } = await registration.register(form, { type: 'anonymous', ip: ctx.ip, requestId: ctx.state.requestId });
       const flowId = await flows.create({ accountId, verificationOutcome: outcome, returnTo: safeReturnPath(ctx.query.return_to) ?? null }, browserId(ctx)!);
       ctx.status = 303;

@@ -7,11 +7,10 @@ import type { Context } from 'koa';
 import type { AccountRepository } from '../../accounts/account.repository.js';
 import type { AccountKind } from '../../accounts/account.types.js';
 import { validateLoginName } from '../../accounts/login-name.js';
-import { DomainError, ValidationError } from '../../errors.js';
+import { DomainError, RateLimitedError, ValidationError } from '../../errors.js';
 import type { FieldNotes } from '../../http/field-notes.js';
 import { renderPage, type PageChrome } from '../../http/render.js';
 import type { MessageKey } from '../../i18n/index.js';
-import { SmsCodeRateLimited } from '../../notify/sms-code.service.js';
 import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
 import { browserId } from '../../security/browser-csrf.js';
 import type { CaptchaService } from '../../security/captcha.service.js';
@@ -31,11 +30,7 @@ export function readTextFields<F extends string>(ctx: Context, fields: readonly 
 
 /** Counts one lookup against the address; 429 (with Retry-After) once its budget is spent. */
 export async function limitLookups(ctx: Context, rateLimiter: RateLimiter): Promise<void> {
-  const limit = await rateLimiter.hit(`registration-check:${ctx.ip}`, CHECKS_PER_WINDOW, CHECK_WINDOW_SECONDS);
-  if (!limit.allowed) {
-    ctx.set('Retry-After', String(limit.retryAfterSeconds));
-    throw new DomainError('error.too_many_requests', 429);
-  }
+  await rateLimiter.enforce(`registration-check:${ctx.ip}`, CHECKS_PER_WINDOW, CHECK_WINDOW_SECONDS);
 }
 
 const ok = (text: string) => ({ kind: 'ok', text }) as const;
@@ -61,25 +56,27 @@ export function lookupNote(ctx: Context, field: string, taken: boolean, takenKey
   return { [field]: taken ? problem(t(takenKey)) : ok(t(freeKey)) };
 }
 
-export interface RegistrationCodeSender {
-  requestCode(input: { mobile: string; purpose: 'register'; ip: string; requestId?: string }): Promise<{ resendAfterSeconds: number }>;
+export interface FormCodeSender {
+  requestCode(input: { mobile: string; purpose: 'register' | 'appeal'; ip: string; requestId?: string }): Promise<{ resendAfterSeconds: number }>;
 }
 
 /**
- * 获取验证码 as a plain form post (the page's script asks /sms/code in place instead): the image
- * captcha first, then a 'register' code to `mobile`. A bad mobile is reported on the field `mobile`.
+ * 获取验证码 as a plain form post (the page's script asks /sms/code in place instead), on the
+ * registration and appeal forms: the image captcha first, then a code for `purpose` to `mobile`.
+ * A bad mobile is reported on the field `mobile`.
  */
-export async function sendRegistrationCode(
+export async function sendFormCode(
   ctx: Context,
-  deps: { captchas: CaptchaService; smsCodes: RegistrationCodeSender },
+  deps: { captchas: CaptchaService; smsCodes: FormCodeSender },
   mobile: string,
+  purpose: 'register' | 'appeal' = 'register',
 ): Promise<FieldNotes> {
   const body = ctx.request.body as Record<string, unknown>;
   const captcha = typeof body.captcha === 'string' ? body.captcha : '';
   const captchaId = typeof body.captchaId === 'string' ? body.captchaId : undefined;
   if (!captcha.trim()) throw new ValidationError({ captcha: 'login.error.captcha_required' });
   if (!(await deps.captchas.verify(captchaId, SMS_CAPTCHA_PURPOSE, captcha))) throw new ValidationError({ captcha: 'login.error.captcha_wrong' });
-  const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose: 'register', ip: ctx.ip, requestId: ctx.state.requestId });
+  const { resendAfterSeconds } = await deps.smsCodes.requestCode({ mobile: mobile.trim(), purpose, ip: ctx.ip, requestId: ctx.state.requestId });
   return { smsCode: ok(ctx.state.t('register.sms_sent', { seconds: resendAfterSeconds })) };
 }
 
@@ -97,7 +94,7 @@ export function refusedForm(
   if (!(error instanceof DomainError) || error.status === 403) throw error;
   const messages = error.fieldMessages(ctx.state.t);
   if (error.status >= 500 && Object.keys(messages).length === 0) throw error;
-  if (error instanceof SmsCodeRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
   const t = ctx.state.t;
   return {
     notes: Object.fromEntries(Object.entries(messages).map(([field, text]) => [renamed[field] ?? field, problem(text)])),
