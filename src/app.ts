@@ -12,7 +12,7 @@ import { CsrfTokens } from './security/csrf.js';
 import { browserCsrf } from './security/browser-csrf.js';
 import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
-import { registerPortalClient } from './portal/portal-client.js';
+import { businessSystems, registerPortalClient } from './portal/portal-client.js';
 import { serviceItemsRoutes } from './portal/service-items.routes.js';
 import { SignInReturn } from './portal/sign-in-return.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
@@ -90,14 +90,12 @@ export async function createApp(context: AppContext): Promise<App> {
     renderPage(ctx, chrome, 'portal/home', {
       account: ctx.state.portal?.account,
       csrf: ctx.state.csrfToken,
-      systems: [...clients.relyingParties.values()]
-        .filter((rp) => rp.clientId !== portal.clientId)
-        .map((rp) => ({ name: rp.name[locale], description: rp.description?.[locale], entryUrl: rp.entryUrl })),
+      systems: businessSystems(clients).map((rp) => ({ name: rp.name[locale], description: rp.description?.[locale], entryUrl: rp.entryUrl })),
     });
   });
 
   pages.get('/help', (ctx) => renderPage(ctx, chrome, 'help'));
-  const serviceItems = serviceItemsRoutes({ chrome, relyingParties: clients.relyingParties, portalClientId: portal.clientId });
+  const serviceItems = serviceItemsRoutes({ chrome, clients });
 
   const interactions = interactionRoutes({
     providers,
