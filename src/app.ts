@@ -62,6 +62,9 @@ export async function createApp(context: AppContext): Promise<App> {
     jwks,
   );
 
+  /** Whether a business system's sign-in still waits in this interaction (pages that lead back to it). */
+  const signInWaiting = async (uid: string) => Boolean(await providers.provider.Interaction.find(uid));
+
   const koa = new Koa({ proxy: settings.trustProxy });
   koa.keys = [cookieKey.toString('base64url')];
   koa.silent = true; // errors are logged by our error handler, with the request id
@@ -151,11 +154,7 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
     portalSessionMiddleware: withPortalSession,
     legal: { legalProfiles: context.legalProfiles, entityVerification: context.entityVerification },
-    signInReturn: new SignInReturn(
-      async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
-      settings.ttl.interaction,
-      settings.production,
-    ),
+    signInReturn: new SignInReturn(signInWaiting, settings.ttl.interaction, settings.production),
   });
   const agents = agentsRoutes({
     authorizations: context.authorizationService,
@@ -171,7 +170,7 @@ export async function createApp(context: AppContext): Promise<App> {
     resets: context.passwordResets,
     captchas: context.captchas,
     rateLimiter: context.rateLimiter,
-    signInWaiting: async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
+    signInWaiting,
   });
   const sms = smsRoutes({
     smsCodes: context.smsCodes,
