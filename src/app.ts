@@ -12,7 +12,7 @@ import { CsrfTokens } from './security/csrf.js';
 import { browserCsrf } from './security/browser-csrf.js';
 import { myInformationRoutes } from './portal/my-information.routes.js';
 import { portalAuthRoutes, portalSession } from './portal/portal-auth.routes.js';
-import { registerPortalClient } from './portal/portal-client.js';
+import { businessSystems, registerPortalClient } from './portal/portal-client.js';
 import { serviceItemsRoutes } from './portal/service-items.routes.js';
 import { SignInReturn } from './portal/sign-in-return.js';
 import { registrationRoutes } from './flows/registration/registration.routes.js';
@@ -62,6 +62,9 @@ export async function createApp(context: AppContext): Promise<App> {
     jwks,
   );
 
+  /** Whether a business system's sign-in still waits in this interaction (pages that lead back to it). */
+  const signInWaiting = async (uid: string) => Boolean(await providers.provider.Interaction.find(uid));
+
   const koa = new Koa({ proxy: settings.trustProxy });
   koa.keys = [cookieKey.toString('base64url')];
   koa.silent = true; // errors are logged by our error handler, with the request id
@@ -90,14 +93,12 @@ export async function createApp(context: AppContext): Promise<App> {
     renderPage(ctx, chrome, 'portal/home', {
       account: ctx.state.portal?.account,
       csrf: ctx.state.csrfToken,
-      systems: [...clients.relyingParties.values()]
-        .filter((rp) => rp.clientId !== portal.clientId)
-        .map((rp) => ({ name: rp.name[locale], description: rp.description?.[locale], entryUrl: rp.entryUrl })),
+      systems: businessSystems(clients).map((rp) => ({ name: rp.name[locale], description: rp.description?.[locale], entryUrl: rp.entryUrl })),
     });
   });
 
   pages.get('/help', (ctx) => renderPage(ctx, chrome, 'help'));
-  const serviceItems = serviceItemsRoutes({ chrome, relyingParties: clients.relyingParties, portalClientId: portal.clientId });
+  const serviceItems = serviceItemsRoutes({ chrome, clients });
 
   const interactions = interactionRoutes({
     providers,
@@ -153,11 +154,7 @@ export async function createApp(context: AppContext): Promise<App> {
     chrome,
     portalSessionMiddleware: withPortalSession,
     legal: { legalProfiles: context.legalProfiles, entityVerification: context.entityVerification },
-    signInReturn: new SignInReturn(
-      async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
-      settings.ttl.interaction,
-      settings.production,
-    ),
+    signInReturn: new SignInReturn(signInWaiting, settings.ttl.interaction, settings.production),
   });
   const agents = agentsRoutes({
     authorizations: context.authorizationService,
@@ -173,7 +170,7 @@ export async function createApp(context: AppContext): Promise<App> {
     resets: context.passwordResets,
     captchas: context.captchas,
     rateLimiter: context.rateLimiter,
-    signInWaiting: async (uid) => Boolean(await providers.provider.Interaction.find(uid)),
+    signInWaiting,
   });
   const sms = smsRoutes({
     smsCodes: context.smsCodes,

@@ -137,6 +137,10 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const hasher = new PasswordHasher(settings.hashConcurrency);
   const captchas = new CaptchaService(db, settings.production ? undefined : settings.captchaTestAnswer);
   const rateLimiter = new RateLimiter(db);
+  // Repositories hold no state: each is built once and shared by the services that need it.
+  const loginThrottle = new LoginThrottleRepository(db);
+  const reviewCases = new ReviewCaseRepository(db, crypt);
+  const entityClaims = new EntityClaimRepository(db);
   const referenceRegister = new ReferenceRegisterRepository(db, crypt);
   const identityAuthority =
     overrides.identityAuthority ??
@@ -151,7 +155,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
   const verificationRepository = new VerificationRepository(db, crypt);
   const verification = new VerificationService(db, verificationRepository, identityAuthority, audit, logger, clock);
   const smsCodes = new SmsCodeService(db, new SmsCodeRepository(db), crypt, smsSender, audit, logger, clock, settings.sms);
-  const entityVerification = new EntityVerificationService(db, accounts, new EntityClaimRepository(db), enterpriseRegistry, audit, logger, clock);
+  const entityVerification = new EntityVerificationService(db, accounts, entityClaims, enterpriseRegistry, audit, logger, clock);
   const uploads = new UploadService(new UploadRepository(db, crypt), logger, settings.uploads.maxBytes);
   const clientRegistry = clients ?? loadClientsFile(settings.clientsFile, process.env, settings.production);
   const authorizations = new EntityAuthorizationRepository(db);
@@ -173,7 +177,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     rateLimiter,
     login: new LoginService(
       accounts,
-      new LoginThrottleRepository(db),
+      loginThrottle,
       captchas,
       rateLimiter,
       hasher,
@@ -207,7 +211,7 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
       db,
       passwordResetFlows,
       accounts,
-      new LoginThrottleRepository(db),
+      loginThrottle,
       portalSessions,
       oneTimeCredentials,
       smsCodes,
@@ -223,10 +227,10 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     registrationFlows: new RegistrationFlowRepository(db),
     // Review console
     uploads,
-    reviews: new ReviewService(db, new ReviewCaseRepository(db, crypt), uploads, audit, clock, accounts, new EntityClaimRepository(db), verificationRepository),
+    reviews: new ReviewService(db, reviewCases, uploads, audit, clock, accounts, entityClaims, verificationRepository),
     operators: new OperatorService(
       new OperatorRepository(db, crypt),
-      new LoginThrottleRepository(db),
+      loginThrottle,
       rateLimiter,
       hasher,
       audit,
@@ -234,8 +238,8 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
       clock,
     ),
     operatorSessions: new OperatorSessionService(new OperatorSessionRepository(db), settings.reviewConsole, clock),
-    appeals: new AppealService(db, new ReviewCaseRepository(db, crypt), appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
-    appealReviews: new AppealReviewService(db, new ReviewCaseRepository(db, crypt), appealRepository, accounts, oneTimeCredentials, new LoginThrottleRepository(db), smsNotices, audit, clock),
+    appeals: new AppealService(db, reviewCases, appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
+    appealReviews: new AppealReviewService(db, reviewCases, appealRepository, accounts, oneTimeCredentials, loginThrottle, smsNotices, audit, clock),
     torchLookups: new TorchLookupService(new TorchLookupRepository(db), crypt, captchas, rateLimiter, smsCodes, audit),
     migrationReports: new MigrationReportRepository(db, crypt),
     torchImport: new TorchImportService(db, crypt, audit, authorizations, settings.torch.authorizedSystems),

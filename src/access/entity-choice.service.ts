@@ -21,7 +21,7 @@ import {
 } from '../authorization/entity-authorization.repository.js';
 import type { Clock } from '../clock.js';
 import type { ClientRegistry } from '../oidc/clients.js';
-import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
+import { businessSystems } from '../portal/portal-client.js';
 import type { EntitySelectionRepository } from './entity-selection.repository.js';
 
 export type EntityRefusal = 'no_authorization' | 'entity_not_authorized' | 'entity_mismatch';
@@ -153,10 +153,7 @@ export class EntityChoiceService {
   }
 
   private actForClaim(authorization: EffectiveAuthorization): ActForClaim {
-    const systems =
-      authorization.systems === 'all'
-        ? [...this.clients.relyingParties.keys()].filter((clientId) => clientId !== PORTAL_CLIENT_ID)
-        : authorization.systems;
+    const systems = authorization.systems === 'all' ? businessSystems(this.clients).map((rp) => rp.clientId) : authorization.systems;
     return {
       ...(authorization.uscc ? { uscc: authorization.uscc } : {}),
       org_name: authorization.orgName,

@@ -62,32 +62,26 @@ export class EntityAuthorizationRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Grants, or changes the systems of the pair's active authorization (one per pair).
-   * Returns the authorization's id.
+   * Grants, or changes the systems of the pair's active authorization (one per pair: the partial
+   * unique index entity_authorizations_one_active), in one statement. Returns the authorization's id.
    */
   async grant(
     input: { legalAccountId: string; agentAccountId: string; systems: string[] | 'all'; origin: AuthorizationOrigin; grantedBy: string },
     trx: Db = this.db,
   ): Promise<string> {
-    const systems = input.systems === 'all' ? null : [...new Set(input.systems)].sort();
-    const existing = await trx('entity_authorizations')
-      .where({ legal_account_id: input.legalAccountId, agent_account_id: input.agentAccountId, status: 'active' })
-      .forUpdate()
-      .first('id');
-    if (existing) {
-      await trx('entity_authorizations').where({ id: existing.id }).update({ systems });
-      return existing.id as string;
-    }
-    const id = crypto.randomUUID();
-    await trx('entity_authorizations').insert({
-      id,
-      legal_account_id: input.legalAccountId,
-      agent_account_id: input.agentAccountId,
-      systems,
-      origin: input.origin,
-      granted_by: input.grantedBy,
-    });
-    return id;
+    const [row] = await trx('entity_authorizations')
+      .insert({
+        id: crypto.randomUUID(),
+        legal_account_id: input.legalAccountId,
+        agent_account_id: input.agentAccountId,
+        systems: input.systems === 'all' ? null : [...new Set(input.systems)].sort(),
+        origin: input.origin,
+        granted_by: input.grantedBy,
+      })
+      .onConflict(trx.raw(`(legal_account_id, agent_account_id) where status = 'active'`))
+      .merge(['systems'])
+      .returning('id');
+    return row.id as string;
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Locale, MessageKey } from '../i18n/index.js';
 import type { SmsCodeService } from '../notify/sms-code.service.js';
 import type { ClientRegistry } from '../oidc/clients.js';
 import { revokeAccountGrants } from '../oidc/knex-adapter.js';
-import { PORTAL_CLIENT_ID } from '../portal/portal-client.js';
+import { businessSystems } from '../portal/portal-client.js';
 import { maskMobile } from '../security/pii-crypto.js';
 import type { RateLimiter } from '../security/rate-limiter.js';
 import type { AgentListing, EntityAuthorization, EntityAuthorizationRepository, EntityListing } from './entity-authorization.repository.js';
@@ -68,11 +68,9 @@ export class EntityAuthorizationService {
     private readonly clients: ClientRegistry,
   ) {}
 
-  /** Every relying party but the portal itself, in the order of the clients file. */
+  /** The systems an agent can be authorized for, in the order of the clients file. */
   businessSystems(): BusinessSystem[] {
-    return [...this.clients.relyingParties.values()]
-      .filter((rp) => rp.clientId !== PORTAL_CLIENT_ID)
-      .map((rp) => ({ clientId: rp.clientId, name: rp.name }));
+    return businessSystems(this.clients).map((rp) => ({ clientId: rp.clientId, name: rp.name }));
   }
 
   /** Only a real-name verified (or reviewed) unit may authorize: the agent acts in its verified name. */

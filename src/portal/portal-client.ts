@@ -2,6 +2,11 @@ import type { ClientRegistry, RelyingParty } from '../oidc/clients.js';
 
 export const PORTAL_CLIENT_ID = 'portal';
 
+/** The business systems: every relying party but the portal itself, in the order of the clients file. */
+export function businessSystems(clients: ClientRegistry): RelyingParty[] {
+  return [...clients.relyingParties.values()].filter((rp) => rp.clientId !== PORTAL_CLIENT_ID);
+}
+
 export interface PortalClient {
   clientId: string;
   clientSecret: string;

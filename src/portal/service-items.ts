@@ -15,17 +15,11 @@ export interface ServiceItem {
 
 /**
  * 服务事项 → 按用户 (SPEC §9): the business systems a kind of user can sign in to, read from each
- * relying party's access policy, so the page never promises a system the sign-in would refuse.
- * The portal's own client is not a service item.
+ * business system's access policy, so the page never promises a system the sign-in would refuse.
  */
-export function serviceItemsFor(
-  kind: AccountKind,
-  relyingParties: Iterable<RelyingParty>,
-  portalClientId: string,
-  locale: Locale,
-): ServiceItem[] {
-  return [...relyingParties]
-    .filter((rp) => rp.clientId !== portalClientId && rp.policy.accountKinds.includes(kind))
+export function serviceItemsFor(kind: AccountKind, systems: RelyingParty[], locale: Locale): ServiceItem[] {
+  return systems
+    .filter((rp) => rp.policy.accountKinds.includes(kind))
     .map((rp) => ({
       clientId: rp.clientId,
       name: rp.name[locale],

@@ -29,7 +29,6 @@ export const authorizationsEn: Record<keyof typeof authorizationsZhCN, string> =
   'authorizations.list.name': 'Name',
   'authorizations.list.systems': 'Business systems',
   'authorizations.list.granted_at': 'Authorized on',
-  'authorizations.list.status': 'Status',
   'authorizations.systems.all': 'All business systems',
   'authorizations.status.effective': 'In effect',
   'authorizations.status.waiting': 'Takes effect once the agent is real-name verified',
@@ -57,6 +56,5 @@ export const authorizationsEn: Record<keyof typeof authorizationsZhCN, string> =
   'authorizations.acting.unverified': 'You are not real-name verified yet, so these authorizations are not in effect.',
   'authorizations.acting.verify_link': 'Complete real-name verification in My Information',
   'authorizations.acting.empty': 'No unit has authorized you to act for it.',
-  'authorizations.acting.unit': 'Unit',
   'authorizations.acting.waiting': 'Takes effect once you are real-name verified',
 };

@@ -28,7 +28,6 @@ export const authorizationsZhCN = {
   'authorizations.list.name': '姓名',
   'authorizations.list.systems': '业务系统',
   'authorizations.list.granted_at': '授权日期',
-  'authorizations.list.status': '状态',
   'authorizations.systems.all': '全部业务系统',
   'authorizations.status.effective': '生效中',
   'authorizations.status.waiting': '待代办人实名认证后生效',
@@ -56,6 +55,5 @@ export const authorizationsZhCN = {
   'authorizations.acting.unverified': '您尚未完成实名认证，以下授权暂未生效。',
   'authorizations.acting.verify_link': '前往“我的信息”完成实名认证',
   'authorizations.acting.empty': '目前没有单位授权您代办。',
-  'authorizations.acting.unit': '单位名称',
   'authorizations.acting.waiting': '待您完成实名认证后生效',
 } as const;
