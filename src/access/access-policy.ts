@@ -16,7 +16,7 @@
  * consent page otherwise).
  */
 import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import type { ClaimsAccount, RealNameStatus } from '../accounts/account.types.js';
+import { type ClaimsAccount, isRealNameSettled } from '../accounts/account.types.js';
 import { validateUscc } from '../accounts/identity-documents.js';
 import type { ClientRegistry } from '../oidc/clients.js';
 import type { EntityChoiceService, EntityDecision, RequestActor } from './entity-choice.service.js';
@@ -31,9 +31,6 @@ export interface SelectEntityResult {
   select_entity: { authorizationId: string };
 }
 
-const SETTLED: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed']);
-
-export const isRealNameSettled = (status: RealNameStatus) => SETTLED.has(status);
 
 /** The account findAccount loaded for this request (provider.ts hands it over as `profile`). */
 export function requestAccount(ctx: KoaContextWithOIDC): ClaimsAccount | undefined {

@@ -13,7 +13,8 @@ import type { EntityVerificationService } from '../verification/entity-verificat
 import { VERIFICATION_OUTCOME_MESSAGES } from '../verification/verification.messages.js';
 import { legalOutcomeMessage } from '../verification/entity-verification.messages.js';
 import type { VerificationService } from '../verification/verification.service.js';
-import { isRealNameSettled, REAL_NAME_PROMPT, requestedEntity, SELECT_ENTITY_PROMPT, type SelectEntityResult } from './access-policy.js';
+import { isRealNameSettled } from '../accounts/account.types.js';
+import { REAL_NAME_PROMPT, requestedEntity, SELECT_ENTITY_PROMPT, type SelectEntityResult } from './access-policy.js';
 import type { EntityChoiceService, EntityDecision, EntityRefusal } from './entity-choice.service.js';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;

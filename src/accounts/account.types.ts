@@ -3,6 +3,10 @@ import type { DocumentType, IdentityType } from './identity-documents.js';
 export type AccountKind = 'natural' | 'legal';
 export type AccountStatus = 'active' | 'locked' | 'disabled';
 export type RealNameStatus = 'unverified' | 'pending_review' | 'rejected' | 'verified' | 'reviewed';
+
+/** The real-name statuses that count as verified (SPEC §4): by the authority, or by manual review. */
+export const REAL_NAME_SETTLED: readonly RealNameStatus[] = ['verified', 'reviewed'];
+export const isRealNameSettled = (status: RealNameStatus): boolean => REAL_NAME_SETTLED.includes(status);
 export type RegistrationRegion = 'domestic' | 'hmt' | 'foreign';
 export type OrgType = 'enterprise' | 'social_organization' | 'public_institution' | 'other';
 

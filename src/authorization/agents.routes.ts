@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
-import type { Account } from '../accounts/account.types.js';
+import { type Account, isRealNameSettled } from '../accounts/account.types.js';
 import { DomainError, ValidationError } from '../errors.js';
 import { renderPage, type PageChrome } from '../http/render.js';
 import type { Locale, Translate } from '../i18n/index.js';
@@ -173,7 +173,7 @@ export function agentsRoutes(deps: AgentsRouteDeps): Router {
     const entities = await authorizations.listForAgent(agent);
     renderPage(ctx, chrome, 'portal/entities', {
       account: agent,
-      verified: ['verified', 'reviewed'].includes(agent.realNameStatus),
+      verified: isRealNameSettled(agent.realNameStatus),
       entities: entities.map((listing) => ({
         orgName: listing.orgName,
         systems: namesOf(listing.systems, names),

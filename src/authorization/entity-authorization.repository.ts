@@ -1,3 +1,4 @@
+import { isRealNameSettled, REAL_NAME_SETTLED } from '../accounts/account.types.js';
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 
@@ -48,7 +49,6 @@ export interface EffectiveAuthorization {
   systems: string[] | 'all';
 }
 
-const VERIFIED = ['verified', 'reviewed'];
 
 const systemsOf = (value: unknown): string[] | 'all' => (Array.isArray(value) ? (value as string[]) : 'all');
 
@@ -125,7 +125,7 @@ export class EntityAuthorizationRepository {
       ...this.toAuthorization(row),
       agentLoginName: row.login_name,
       agentName: row.name,
-      effective: VERIFIED.includes(row.real_name_status) && row.account_status !== 'disabled',
+      effective: isRealNameSettled(row.real_name_status) && row.account_status !== 'disabled',
       agentDisabled: row.account_status === 'disabled',
     }));
   }
@@ -151,7 +151,7 @@ export class EntityAuthorizationRepository {
       orgName: row.org_name,
       systems: systemsOf(row.systems),
       grantedAt: new Date(row.granted_at),
-      effective: VERIFIED.includes(row.real_name_status) && row.agent_status !== 'disabled',
+      effective: isRealNameSettled(row.real_name_status) && row.agent_status !== 'disabled',
     }));
   }
 
@@ -175,7 +175,7 @@ export class EntityAuthorizationRepository {
       .join('accounts as entity', 'entity.id', 'z.legal_account_id')
       .join('legal_profiles as l', 'l.account_id', 'entity.id')
       .where({ 'z.agent_account_id': agentAccountId, 'z.status': 'active' })
-      .whereIn('agent.real_name_status', VERIFIED)
+      .whereIn('agent.real_name_status', REAL_NAME_SETTLED)
       .whereNot('agent.status', 'disabled')
       .whereNot('entity.status', 'disabled')
       .orderBy('l.org_name')

@@ -1,5 +1,5 @@
 import type { AccountRepository } from '../accounts/account.repository.js';
-import type { Account, ClaimsAccount } from '../accounts/account.types.js';
+import { type Account, type ClaimsAccount, isRealNameSettled } from '../accounts/account.types.js';
 import { loginNameKey } from '../accounts/login-name.js';
 import type { Actor } from '../accounts/account.service.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -22,7 +22,6 @@ export const AGENT_LOOKUPS_PER_ACCOUNT = 10;
 export const AGENT_LOOKUPS_PER_ADDRESS = 20;
 export const AGENT_LOOKUP_WINDOW_SECONDS = 10 * 60;
 
-const VERIFIED = ['verified', 'reviewed'];
 
 /** What the 添加代办人 form gives. `scope` is 'all' (every business system, later ones too) or 'some'. */
 export interface AgentForm {
@@ -75,7 +74,7 @@ export class EntityAuthorizationService {
 
   /** Only a real-name verified (or reviewed) unit may authorize: the agent acts in its verified name. */
   canAuthorize(entity: Account): boolean {
-    return entity.kind === 'legal' && VERIFIED.includes(entity.realNameStatus);
+    return entity.kind === 'legal' && isRealNameSettled(entity.realNameStatus);
   }
 
   /**

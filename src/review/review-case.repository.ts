@@ -1,4 +1,4 @@
-import type { OrgType, RealNameStatus, RegistrationRegion } from '../accounts/account.types.js';
+import { type OrgType, type RealNameStatus, type RegistrationRegion, REAL_NAME_SETTLED } from '../accounts/account.types.js';
 import type { DocumentType } from '../accounts/identity-documents.js';
 import type { Db } from '../db/database.js';
 import type { PiiCrypto } from '../security/pii-crypto.js';
@@ -250,7 +250,7 @@ export class ReviewCaseRepository {
       .join('accounts as a', 'a.id', 'n.account_id')
       .where('n.document_number_index', documentNumberIndex)
       .whereNot('a.id', exceptAccountId)
-      .whereIn('a.real_name_status', ['verified', 'reviewed'])
+      .whereIn('a.real_name_status', REAL_NAME_SETTLED)
       .first('a.login_name');
     return row ? { loginName: row.login_name } : undefined;
   }

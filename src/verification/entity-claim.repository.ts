@@ -1,3 +1,4 @@
+import { REAL_NAME_SETTLED } from '../accounts/account.types.js';
 import type { Db } from '../db/database.js';
 
 export interface EntityClaim {
@@ -21,7 +22,7 @@ export class EntityClaimRepository {
       .join('accounts as a', 'a.id', 'l.account_id')
       .select(trx.raw('1'))
       .where('l.uscc', uscc)
-      .whereIn('a.real_name_status', ['verified', 'reviewed']);
+      .whereIn('a.real_name_status', REAL_NAME_SETTLED);
     if (exceptAccountId) {
       claims.whereNot('account_id', exceptAccountId);
       profiles.whereNot('a.id', exceptAccountId);
@@ -43,7 +44,7 @@ export class EntityClaimRepository {
         .join('accounts as a', 'a.id', 'l.account_id')
         .where('l.uscc', uscc)
         .whereNot('a.id', exceptAccountId)
-        .whereIn('a.real_name_status', ['verified', 'reviewed'])
+        .whereIn('a.real_name_status', REAL_NAME_SETTLED)
         .orderBy('a.real_name_verified_at')
         .first('a.login_name'));
     return row ? { loginName: row.login_name } : undefined;

@@ -11,6 +11,7 @@
  * The registry is asked outside any transaction; the verdict is applied in one transaction that
  * claims the USCC, so one USCC verifies one legal account.
  */
+import { isRealNameSettled } from '../accounts/account.types.js';
 import type { AccountRepository, LegalIdentity } from '../accounts/account.repository.js';
 import type { Actor } from '../accounts/account.service.js';
 import { validateUscc } from '../accounts/identity-documents.js';
@@ -21,7 +22,7 @@ import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { EnterpriseRegistryUnavailable, type EnterpriseRegistry, type EntityVerdict } from './enterprise-registry.js';
 import type { EntityClaimRepository } from './entity-claim.repository.js';
-import { AUDIT_OUTCOME, SETTLED, type VerificationOutcome, type VerificationResult } from './verification.service.js';
+import { AUDIT_OUTCOME, type VerificationOutcome, type VerificationResult } from './verification.service.js';
 
 const sameIdentity = (a: LegalIdentity, b: LegalIdentity) =>
   a.orgName === b.orgName && a.uscc === b.uscc && a.legalRepresentative?.name === b.legalRepresentative?.name;
@@ -41,7 +42,7 @@ export class EntityVerificationService {
   async verifyLegalAccount(accountId: string, actor: Actor): Promise<VerificationResult> {
     const identity = await this.accounts.findLegalIdentity(accountId);
     if (!identity) throw new NotFoundError();
-    if (SETTLED.has(identity.realNameStatus)) return this.finish(identity, actor, 'verified', { alreadyVerified: true });
+    if (isRealNameSettled(identity.realNameStatus)) return this.finish(identity, actor, 'verified', { alreadyVerified: true });
     const { uscc, orgName, legalRepresentative } = identity;
     if (identity.registrationRegion !== 'domestic' || !uscc || !legalRepresentative) return this.finish(identity, actor, 'incomplete');
     // A USCC that already verifies another account ends here, sparing a (paid) registry query.
@@ -60,7 +61,7 @@ export class EntityVerificationService {
     return this.db.transaction(async (trx) => {
       const current = await this.accounts.findLegalIdentity(accountId, trx, true);
       if (!current) throw new NotFoundError();
-      if (SETTLED.has(current.realNameStatus)) return this.finish(current, actor, 'verified', { alreadyVerified: true }, trx);
+      if (isRealNameSettled(current.realNameStatus)) return this.finish(current, actor, 'verified', { alreadyVerified: true }, trx);
       // The verdict is about what was asked; a save in between needs a fresh check.
       if (!sameIdentity(current, identity)) return this.finish(current, actor, 'unavailable', { reason: 'identity_changed' }, trx);
       if (await this.claims.usccVerified(uscc, accountId, trx)) return this.finish(current, actor, 'document_taken', {}, trx);

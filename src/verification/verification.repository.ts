@@ -1,4 +1,4 @@
-import type { AccountKind, RealNameStatus } from '../accounts/account.types.js';
+import { type AccountKind, type RealNameStatus, REAL_NAME_SETTLED } from '../accounts/account.types.js';
 import type { DocumentType } from '../accounts/identity-documents.js';
 import type { Db } from '../db/database.js';
 import type { PiiCrypto } from '../security/pii-crypto.js';
@@ -66,7 +66,7 @@ export class VerificationRepository {
       .join('accounts as a', 'a.id', 'n.account_id')
       .select(trx.raw('1'))
       .where({ 'n.document_type': documentType, 'n.document_number_index': documentNumberIndex })
-      .whereIn('a.real_name_status', ['verified', 'reviewed']);
+      .whereIn('a.real_name_status', REAL_NAME_SETTLED);
     if (exceptAccountId) {
       claims.whereNot('account_id', exceptAccountId);
       profiles.whereNot('a.id', exceptAccountId);

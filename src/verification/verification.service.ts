@@ -8,7 +8,7 @@
  * The authority is asked outside any transaction (it may take seconds); the verdict is then
  * applied in one transaction that claims the document, so one document verifies one account.
  */
-import type { Account, RealNameStatus } from '../accounts/account.types.js';
+import { type Account, type RealNameStatus, isRealNameSettled } from '../accounts/account.types.js';
 import type { Actor } from '../accounts/account.service.js';
 import { validateDocumentNumber, type DocumentType } from '../accounts/identity-documents.js';
 import type { AuditOutcome, AuditService } from '../audit/audit.service.js';
@@ -35,7 +35,6 @@ export interface VerificationResult {
 }
 
 /** Verified automatically or by review: verifying again changes nothing. */
-export const SETTLED: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed']);
 const LOCKED_IDENTITY: ReadonlySet<RealNameStatus> = new Set(['verified', 'reviewed', 'pending_review']);
 
 /** Identity fields are frozen once verified, and while a reviewer looks at the uploaded documents. */
@@ -69,7 +68,7 @@ export class VerificationService {
   async verifyNaturalAccount(accountId: string, actor: Actor): Promise<VerificationResult> {
     const identity = await this.repository.findIdentity(accountId);
     if (!identity || identity.kind !== 'natural') throw new NotFoundError();
-    if (SETTLED.has(identity.realNameStatus)) return this.finish(identity, actor, 'verified', { alreadyVerified: true });
+    if (isRealNameSettled(identity.realNameStatus)) return this.finish(identity, actor, 'verified', { alreadyVerified: true });
     const { name, documentType, documentNumber, documentNumberIndex } = identity;
     if (!name || !documentType || !documentNumber || !documentNumberIndex) return this.finish(identity, actor, 'incomplete');
     // A document that already verifies another account ends here, sparing a (paid) authority query.
@@ -90,7 +89,7 @@ export class VerificationService {
     return this.db.transaction(async (trx) => {
       const current = await this.repository.findIdentity(accountId, trx, true);
       if (!current) throw new NotFoundError();
-      if (SETTLED.has(current.realNameStatus)) return this.finish(current, actor, 'verified', { alreadyVerified: true }, trx);
+      if (isRealNameSettled(current.realNameStatus)) return this.finish(current, actor, 'verified', { alreadyVerified: true }, trx);
       // The verdict is about what was asked; a save in between needs a fresh check.
       if (!sameIdentity(current, identity)) return this.finish(current, actor, 'unavailable', { reason: 'identity_changed' }, trx);
       if (await this.repository.documentVerified(documentType, documentNumberIndex, accountId, trx)) {

@@ -1,3 +1,4 @@
+import { REAL_NAME_SETTLED } from '../../accounts/account.types.js';
 import type { AccountKind, AccountStatus, RealNameStatus } from '../../accounts/account.types.js';
 import type { DocumentType } from '../../accounts/identity-documents.js';
 import { orgNameKey } from '../../accounts/org-name.js';
@@ -112,9 +113,9 @@ export class AppealRepository {
          from accounts a
         where a.id in (select account_id from identity_claims where document_type = ? and document_number_index = ?)
            or a.id in (select n.account_id from natural_profiles n join accounts v on v.id = n.account_id
-                        where n.document_type = ? and n.document_number_index = ? and v.real_name_status in ('verified', 'reviewed'))
+                        where n.document_type = ? and n.document_number_index = ? and v.real_name_status = any(?::text[]))
         order by holds_claim desc, a.real_name_verified_at nulls last, a.created_at`,
-      [documentType, index, documentType, index, documentType, index],
+      [documentType, index, documentType, index, documentType, index, [...REAL_NAME_SETTLED]],
     )) as { rows: Record<string, unknown>[] };
     return rows.map((row) => this.toMatch(row, null));
   }
