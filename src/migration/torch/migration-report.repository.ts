@@ -19,8 +19,9 @@ export interface TorchRun {
 /** A legacy record the import could not place, as the console shows it: persons' mobiles masked. */
 export interface TorchConflict {
   legacyId: string;
-  kind: 'enterprise' | 'personal';
-  legacyLogin: string;
+  /** Null, with the legacy login, for a malformed record that had a legacy id but no kind or login. */
+  kind: 'enterprise' | 'personal' | null;
+  legacyLogin: string | null;
   loginName: string | null;
   reason: string | null;
   decidedAt: Date;
@@ -92,7 +93,8 @@ export class MigrationReportRepository {
   }
 
   /** Enterprises' USCCs are public and shown whole; persons' mobiles are decrypted only to be masked. */
-  private legacyLogin(kind: string, stored: string): string {
+  private legacyLogin(kind: string | null, stored: string | null): string | null {
+    if (stored === null) return null;
     const clear = stored.startsWith('v1.') ? this.crypt.decrypt(stored) : stored;
     return kind === 'personal' ? maskPersonal(clear) : clear;
   }
