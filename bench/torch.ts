@@ -20,6 +20,7 @@ import { createDatabase } from '../src/db/database.js';
 import { migrateLatest } from '../src/db/migrate.js';
 import { PiiCrypto } from '../src/security/pii-crypto.js';
 import { orgNameKey } from '../src/accounts/org-name.js';
+import { usccCheckCharacter } from '../src/accounts/identity-documents.js';
 import { TorchImportRepository, type NewAccountRow } from '../src/migration/torch/torch-import.repository.js';
 import { projectRoot } from '../src/paths.js';
 import { startPostgresCluster, stopPostgresCluster } from '../test/support/postgres-cluster.js';
@@ -34,15 +35,11 @@ const TARGETS = { accountsPerSecond: 20_000, peakMb: 300 };
 const PII_KEY = crypto.randomBytes(32).toString('hex');
 const crypt = new PiiCrypto(Buffer.from(PII_KEY, 'hex'));
 
-const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 /** A valid USCC for record i (bad = its check character wrong). */
 function uscc(i: number, bad = false): string {
   const body = `9111${String(i).padStart(13, '0')}`;
-  let sum = 0;
-  for (let k = 0; k < 17; k++) sum += USCC_ALPHABET.indexOf(body[k]!) * USCC_WEIGHTS[k]!;
-  const check = (31 - (sum % 31)) % 31;
-  return body + USCC_ALPHABET[bad ? (check + 1) % 31 : check];
+  const check = usccCheckCharacter(body);
+  return body + (bad ? (check === '0' ? '1' : '0') : check);
 }
 const mobile = (i: number, other = false) => `1${other ? 5 : 3}${String(i).padStart(9, '0')}`;
 

@@ -187,7 +187,7 @@ export async function createApp(context: AppContext): Promise<App> {
     sessions: context.operatorSessions,
     reviews: context.reviews,
     appeals: context.appealReviews,
-    migrationReports: context.migrationReports,
+    migrationReports: context.torchReport,
     audit: context.audit,
     csrf: csrfTokens,
     chrome,

@@ -60,7 +60,6 @@ import { TorchLookupRepository } from './migration/torch/torch-lookup.repository
 import { TorchLookupService } from './migration/torch/torch-lookup.service.js';
 import { LegacyLoginService } from './migration/torch/legacy-login.service.js';
 import { LegacyPasswordRepository } from './migration/torch/legacy-password.repository.js';
-import { MigrationReportRepository } from './migration/torch/migration-report.repository.js';
 import { TorchImportService } from './migration/torch/torch-import.service.js';
 import { TorchReportService } from './migration/torch/torch-report.service.js';
 
@@ -115,7 +114,6 @@ export interface AppContext {
   /** 火炬中心账号检索. */
   torchLookups: TorchLookupService;
   /** The Torch Center import's runs and outcomes, for the console's migration reports. */
-  migrationReports: MigrationReportRepository;
   /** 火炬中心用户转移: the import command and its report (SPEC §8). */
   torchImport: TorchImportService;
   torchReport: TorchReportService;
@@ -241,7 +239,6 @@ export function createServices(settings: Settings, logger: Logger, db: Db, clien
     appeals: new AppealService(db, reviewCases, appealRepository, uploads, smsCodes, rateLimiter, audit, clock),
     appealReviews: new AppealReviewService(db, reviewCases, appealRepository, accounts, oneTimeCredentials, loginThrottle, smsNotices, audit, clock),
     torchLookups: new TorchLookupService(new TorchLookupRepository(db), crypt, captchas, rateLimiter, smsCodes, audit),
-    migrationReports: new MigrationReportRepository(db, crypt),
     torchImport: new TorchImportService(db, crypt, audit, authorizations, settings.torch.authorizedSystems),
     torchReport: new TorchReportService(db, crypt),
   };

@@ -184,11 +184,15 @@ export function validateUscc(value: string): UsccValidation {
   if (code.length !== 18) return { ok: false, reason: 'length' };
   const digits = [...code].map((character) => USCC_ALPHABET.indexOf(character));
   if (digits.includes(-1)) return { ok: false, reason: 'characters' };
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += digits[i] * USCC_WEIGHTS[i];
-  const expected = (31 - (sum % 31)) % 31;
-  if (digits[17] !== expected) return { ok: false, reason: 'check_character' };
+  if (code[17] !== usccCheckCharacter(code)) return { ok: false, reason: 'check_character' };
   return { ok: true, normalized: code };
+}
+
+/** The check character (GB 32100) of a USCC's first 17 characters, all in the USCC alphabet. */
+export function usccCheckCharacter(code: string): string {
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += USCC_ALPHABET.indexOf(code[i]!) * USCC_WEIGHTS[i]!;
+  return USCC_ALPHABET[(31 - (sum % 31)) % 31]!;
 }
 
 export function isValidUscc(value: string): boolean {

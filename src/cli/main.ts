@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createServices } from '../services.js';
+import { createServices, type AppContext } from '../services.js';
 import { createDatabase, EmbeddedDatabaseBusyError, type Database } from '../db/database.js';
 import { migrateLatest } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
@@ -67,6 +67,11 @@ async function withDatabase<T>(settings: Settings, work: (database: Database) =>
   }
 }
 
+/** The services a command uses, over the migrated database: no relying parties, warnings only. */
+function withServices<T>(settings: Settings, work: (services: AppContext) => Promise<T>): Promise<T> {
+  return withDatabase(settings, ({ db }) => work(createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() })));
+}
+
 async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
@@ -99,8 +104,7 @@ async function accountCreate(settings: Settings, argv: string[]): Promise<void> 
   const password = values['password-stdin'] ? await readStdin() : values.password;
   if (!password) throw new UsageError('give --password or --password-stdin');
 
-  await withDatabase(settings, async ({ db }) => {
-    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+  await withServices(settings, async (services) => {
     const account = await services.accountService.create(
       {
         kind,
@@ -130,8 +134,7 @@ async function smsOutbox(settings: Settings, argv: string[]): Promise<void> {
   if (mobile !== undefined && !isValidMainlandMobile(mobile)) throw new UsageError('--mobile must be an 11-digit mainland mobile number');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
-  await withDatabase(settings, async ({ db }) => {
-    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+  await withServices(settings, async (services) => {
     // Newest last, like a log: the code just requested is on the last line.
     const messages = (await services.smsOutbox.recent({ mobile, limit })).reverse();
     for (const message of messages) console.log(`${message.createdAt.toISOString()}  ${message.mobile}  ${message.text}`);
@@ -151,8 +154,7 @@ async function operatorCreate(settings: Settings, argv: string[]): Promise<void>
   const password = values['password-stdin'] ? await readStdin() : values.password;
   if (!password) throw new UsageError('give --password or --password-stdin');
 
-  await withDatabase(settings, async ({ db }) => {
-    const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+  await withServices(settings, async (services) => {
     const { operator, totpSecret, otpauthUri } = await services.operators.create(
       { username: values.username!, password, role },
       { type: 'cli', id: process.env.USER ?? 'operator' },
@@ -181,8 +183,7 @@ async function run(argv: string[]): Promise<void> {
   const settings = loadSettings();
   switch (command) {
     case 'db migrate':
-      await withDatabase(settings, async ({ db }) => {
-        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+      await withServices(settings, async (services) => {
         const registered = await loadReferenceRegister(settings, services.referenceRegister);
         if (registered) console.log(`reference register: ${registered} people`);
         const units = await loadEnterpriseRegister(settings, services.referenceEntities);
@@ -190,8 +191,7 @@ async function run(argv: string[]): Promise<void> {
       }).then(() => console.log('database is up to date'));
       return;
     case 'keys rotate':
-      await withDatabase(settings, async ({ db }) => {
-        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+      await withServices(settings, async (services) => {
         const { values } = parseArgs({ args: rest, options: { now: { type: 'boolean' } }, strict: true });
         const delay = values.now ? 0 : settings.keys.activationDelaySeconds;
         const { newKid, retiredKids, activatesAt } = await services.signingKeys.rotate(delay);
@@ -208,8 +208,7 @@ async function run(argv: string[]): Promise<void> {
       });
       return;
     case 'keys list':
-      await withDatabase(settings, async ({ db }) => {
-        const services = createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() });
+      await withServices(settings, async (services) => {
         for (const key of await services.signingKeys.list()) {
           const now = Date.now();
           const state =
@@ -231,10 +230,10 @@ async function run(argv: string[]): Promise<void> {
       await operatorCreate(settings, rest);
       return;
     case 'torch import':
-      await withDatabase(settings, ({ db }) => torchImport(createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() }), rest));
+      await withServices(settings, (services) => torchImport(services, rest));
       return;
     case 'torch report':
-      await withDatabase(settings, ({ db }) => torchReport(createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() }), rest));
+      await withServices(settings, (services) => torchReport(services, rest));
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -73,7 +73,7 @@ export async function torchReport(services: AppContext, argv: string[]): Promise
     return;
   }
   // --run ID: a given run's summary (the output of `torch import` names it), else the newest.
-  const run = await report.latestRun(undefined, values.run);
+  const run = values.run === undefined ? await report.latestRun() : await report.run(values.run);
   if (!run) {
     if (values.run !== undefined) throw new UsageError(`no torch run ${values.run}`);
     console.log('no torch import has run yet');

@@ -15,7 +15,7 @@ import type { OperatorSessionService } from './operator-session.service.js';
 import { CASE_IMAGE_ROLES } from './review-case.repository.js';
 import { appealConsoleRoutes } from './appeal-console.routes.js';
 import { migrationConsoleRoutes } from './migration-console.routes.js';
-import type { MigrationReportRepository } from '../migration/torch/migration-report.repository.js';
+import type { TorchReportService } from '../migration/torch/torch-report.service.js';
 import type { AppealReviewService } from './appeal-review.service.js';
 import { REJECTION_REASON_MAX, type CaseForReview, type ReviewService } from './review.service.js';
 
@@ -24,7 +24,7 @@ export interface ConsoleDeps {
   sessions: OperatorSessionService;
   reviews: ReviewService;
   appeals: AppealReviewService;
-  migrationReports: MigrationReportRepository;
+  migrationReports: TorchReportService;
   audit: AuditService;
   csrf: CsrfTokens;
   chrome: PageChrome;

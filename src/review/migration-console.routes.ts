@@ -2,12 +2,12 @@ import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AuditService } from '../audit/audit.service.js';
 import { DomainError, NotFoundError } from '../errors.js';
-import type { MigrationReportRepository } from '../migration/torch/migration-report.repository.js';
+import type { TorchReportService } from '../migration/torch/torch-report.service.js';
 import type { Operator } from './operator.repository.js';
 
 /** What the console (console.routes.ts) lends its migration pages: its guard, its page frame, the operator. */
 export interface MigrationConsoleDeps {
-  reports: MigrationReportRepository;
+  reports: TorchReportService;
   audit: AuditService;
   requireOperator: (ctx: Context, next: Next) => Promise<unknown>;
   render: (ctx: Context, template: string, data: Record<string, unknown>, status?: number) => void;
@@ -19,6 +19,13 @@ export const CONFLICTS_PER_PAGE = 50;
 
 /** The figures the console names (SPEC §8's cases); any other figure is shown under its own key. */
 const NAMED_FIGURES = new Set(['E1', 'E2', 'E3', 'E4', 'P1', 'P2', 'P3', 'P4', 'conflict', 'malformed', 'total']);
+
+/** A run's recorded figures as rows: nested ones under dotted keys (`cases.E1`); anything not a number is not a figure. */
+function figures(value: unknown, prefix = ''): Array<[string, number]> {
+  if (typeof value === 'number') return [[prefix, value]];
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([key, inner]) => figures(inner, prefix ? `${prefix}.${key}` : key));
+}
 
 /** `?page=` as a page number from 1; anything else is the first page. */
 function pageOf(ctx: Context): number {
@@ -67,7 +74,7 @@ export function migrationConsoleRoutes(router: Router, deps: MigrationConsoleDep
     const { items, total } = await reports.runs((page - 1) * RUNS_PER_PAGE, RUNS_PER_PAGE);
     if (page > 1 && items.length === 0) throw new NotFoundError();
     await viewed(ctx, 'success', { view: 'runs', page });
-    render(ctx, 'console/migration-runs', { runs: items, pager: pager(page, total, RUNS_PER_PAGE), figureLabel });
+    render(ctx, 'console/migration-runs', { runs: items, pager: pager(page, total, RUNS_PER_PAGE), figures, figureLabel });
   });
 
   router.get('/migration/runs/:id', requireOperator, requireAdmin, async (ctx) => {
@@ -77,6 +84,6 @@ export function migrationConsoleRoutes(router: Router, deps: MigrationConsoleDep
     const { items, total } = await reports.conflicts(run.id, (page - 1) * CONFLICTS_PER_PAGE, CONFLICTS_PER_PAGE);
     if (page > 1 && items.length === 0) throw new NotFoundError();
     await viewed(ctx, 'success', { view: 'run', runId: run.id, page });
-    render(ctx, 'console/migration-run', { run, conflicts: items, pager: pager(page, total, CONFLICTS_PER_PAGE), figureLabel });
+    render(ctx, 'console/migration-run', { run, conflicts: items, pager: pager(page, total, CONFLICTS_PER_PAGE), figures, figureLabel });
   });
 }

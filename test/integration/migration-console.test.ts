@@ -149,6 +149,19 @@ describe('the console’s migration reports', () => {
     expect(JSON.stringify(views)).not.toContain(mobile);
   });
 
+  test('when a run recorded a malformed record with a legacy id but no kind or login, then its conflict is listed with blanks, not an error', async () => {
+    const { agent } = await signedIn('admin');
+    const run = await insertRun();
+    const legacyId = unique('legacy');
+    await app.context.db('torch_outcomes').insert({ legacy_id: legacyId, kind: null, legacy_login_encrypted: null, legacy_login_key: null, case: 'conflict', reason: 'unknown_kind', run_id: run.id, line: 7 });
+
+    const page = (await agent.follow(`${app.url}/console/migration/runs/${run.id}`)) as Page;
+    expect(page.status).toBe(200);
+    expect(rows(page.body, 'data-legacy-id')).toEqual([legacyId]);
+    expect(cell(page.body, legacyId, 'data-legacy-login')).toBe('—');
+    expect(page.body).toContain('unknown_kind');
+  });
+
   test('when a dry run is opened, then the page says a dry run keeps no per-record outcomes; an unknown run is 404', async () => {
     const { agent } = await signedIn('admin');
     const dry = await insertRun({ mode: 'dry_run' });

@@ -34,17 +34,21 @@ export interface LegacyPassword {
 
 export type LegacyPasswordProblem = 'scheme' | 'hash' | 'salt' | 'iterations';
 
-const HEX_LENGTH: Partial<Record<LegacyScheme, number>> = {
-  md5: 32,
-  md5_salt_prefix: 32,
-  md5_salt_suffix: 32,
-  sha1: 40,
-  sha256: 64,
-  sha256_salt_prefix: 64,
-  sha256_salt_suffix: 64,
-  sm3: 64,
+type DigestScheme = Exclude<LegacyScheme, 'bcrypt' | 'pbkdf2_sha256'>;
+type DigestAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sm3';
+/** Each plain-digest scheme: its hash, and where the salt goes (salt + password, or password + salt). */
+const DIGEST_SCHEMES: Record<DigestScheme, { algorithm: DigestAlgorithm; salt?: 'prefix' | 'suffix' }> = {
+  md5: { algorithm: 'md5' },
+  md5_salt_prefix: { algorithm: 'md5', salt: 'prefix' },
+  md5_salt_suffix: { algorithm: 'md5', salt: 'suffix' },
+  sha1: { algorithm: 'sha1' },
+  sha256: { algorithm: 'sha256' },
+  sha256_salt_prefix: { algorithm: 'sha256', salt: 'prefix' },
+  sha256_salt_suffix: { algorithm: 'sha256', salt: 'suffix' },
+  sm3: { algorithm: 'sm3' },
 };
-const SALTED: ReadonlySet<LegacyScheme> = new Set(['md5_salt_prefix', 'md5_salt_suffix', 'sha256_salt_prefix', 'sha256_salt_suffix', 'pbkdf2_sha256']);
+const HEX_LENGTH: Record<DigestAlgorithm, number> = { md5: 32, sha1: 40, sha256: 64, sm3: 64 };
+const isSalted = (scheme: LegacyScheme) => scheme === 'pbkdf2_sha256' || (scheme !== 'bcrypt' && DIGEST_SCHEMES[scheme].salt !== undefined);
 const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 /** Beyond this a single sign-in would spend seconds of CPU: such a record is refused on import. */
 const MAX_PBKDF2_ITERATIONS = 1_000_000;
@@ -60,7 +64,7 @@ export function parseLegacyPassword(input: {
   if (!LEGACY_SCHEMES.includes(scheme)) return { ok: false, problem: 'scheme' };
   const raw = (input.hash ?? '').trim();
   const salt = input.salt === undefined || input.salt === null || input.salt === '' ? null : String(input.salt);
-  if (SALTED.has(scheme) && salt === null) return { ok: false, problem: 'salt' };
+  if (isSalted(scheme) && salt === null) return { ok: false, problem: 'salt' };
 
   if (scheme === 'bcrypt') {
     return BCRYPT.test(raw) ? { ok: true, password: { scheme, hash: raw, salt: null, iterations: null } } : { ok: false, problem: 'hash' };
@@ -71,42 +75,20 @@ export function parseLegacyPassword(input: {
     if (!/^([0-9a-fA-F]{2}){16,64}$/.test(raw)) return { ok: false, problem: 'hash' };
     return { ok: true, password: { scheme, hash: raw.toLowerCase(), salt, iterations } };
   }
-  const length = HEX_LENGTH[scheme]!;
-  if (raw.length !== length || !/^[0-9a-fA-F]+$/.test(raw)) return { ok: false, problem: 'hash' };
-  return { ok: true, password: { scheme, hash: raw.toLowerCase(), salt: SALTED.has(scheme) ? salt : null, iterations: null } };
+  if (raw.length !== HEX_LENGTH[DIGEST_SCHEMES[scheme].algorithm] || !/^[0-9a-fA-F]+$/.test(raw)) return { ok: false, problem: 'hash' };
+  return { ok: true, password: { scheme, hash: raw.toLowerCase(), salt: isSalted(scheme) ? salt : null, iterations: null } };
 }
 
 const pbkdf2 = promisify(crypto.pbkdf2);
 
-function digest(algorithm: 'md5' | 'sha1' | 'sha256' | 'sm3', text: string): Buffer {
-  return crypto.createHash(algorithm).update(text, 'utf8').digest();
-}
-
 /** The candidate's digest under the legacy scheme (not for bcrypt). */
 async function candidateDigest(stored: LegacyPassword, password: string): Promise<Buffer> {
   const salt = stored.salt ?? '';
-  switch (stored.scheme) {
-    case 'md5':
-      return digest('md5', password);
-    case 'md5_salt_prefix':
-      return digest('md5', salt + password);
-    case 'md5_salt_suffix':
-      return digest('md5', password + salt);
-    case 'sha1':
-      return digest('sha1', password);
-    case 'sha256':
-      return digest('sha256', password);
-    case 'sha256_salt_prefix':
-      return digest('sha256', salt + password);
-    case 'sha256_salt_suffix':
-      return digest('sha256', password + salt);
-    case 'sm3':
-      return digest('sm3', password);
-    case 'pbkdf2_sha256':
-      return pbkdf2(password, salt, stored.iterations ?? 1, stored.hash.length / 2, 'sha256');
-    case 'bcrypt':
-      throw new Error('bcrypt has no plain digest');
-  }
+  if (stored.scheme === 'bcrypt') throw new Error('bcrypt has no plain digest');
+  if (stored.scheme === 'pbkdf2_sha256') return pbkdf2(password, salt, stored.iterations ?? 1, stored.hash.length / 2, 'sha256');
+  const scheme = DIGEST_SCHEMES[stored.scheme];
+  const text = scheme.salt === 'prefix' ? salt + password : scheme.salt === 'suffix' ? password + salt : password;
+  return crypto.createHash(scheme.algorithm).update(text, 'utf8').digest();
 }
 
 /** Whether `password` is the one the legacy hash was made from. Digest comparisons are constant-time. */

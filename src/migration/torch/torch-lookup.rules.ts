@@ -1,10 +1,13 @@
 import type { MessageKey } from '../../i18n/index.js';
+import type { LegacyKind } from './legacy-record.js';
+import type { TorchCase, TorchWindow } from './torch.rules.js';
 
-export type LookupKind = 'enterprise' | 'personal';
-export type LoginWindow = 'natural' | 'legal';
+/** The import's names, as the lookup speaks of them. */
+export type LookupKind = LegacyKind;
+export type LoginWindow = TorchWindow;
 
 /** The import's decision for one legacy account (SPEC §8; torch_outcomes.case). */
-export type OutcomeCase = 'E1' | 'E2' | 'E3' | 'E4' | 'P1' | 'P2' | 'P3' | 'P4' | 'conflict';
+export type OutcomeCase = TorchCase | 'conflict';
 
 /**
  * What the lookup answers: an import outcome, or the guide's 1-1 / 2-1 for those never in the

@@ -1,19 +1,22 @@
 /**
- * The Torch import's report (SPEC §8), read by `torch report` and the console's migration view:
- * the latest run and the recorded outcomes, one per legacy account, in legacy-id order.
+ * The Torch import's report (SPEC §8, §10), read by `torch report` and the console's migration
+ * reports: the runs, and the recorded outcomes, one per legacy account. Read only: the import
+ * command writes them. The CLI's outcomes carry the legacy login in clear (the operator's own
+ * report); the console's conflicts leave here with persons' mobiles masked.
  */
 import type { Db } from '../../db/database.js';
-import type { PiiCrypto } from '../../security/pii-crypto.js';
+import { maskMobile, type PiiCrypto } from '../../security/pii-crypto.js';
 import type { LegacyKind } from './legacy-record.js';
-import { toOutcome } from './torch-import.repository.js';
+import { toOutcome, type OutcomeRow } from './torch-import.repository.js';
 import { OUTCOME_CASES, type RunCounts, type RunMode } from './torch-import.service.js';
-import type { TorchCase, TorchWindow } from './torch.rules.js';
+import type { TorchCase } from './torch.rules.js';
 
 export interface TorchRun {
   id: string;
   mode: RunMode;
   file: string;
   status: 'running' | 'completed' | 'failed';
+  /** The figures as the import recorded them (torch_runs.counts). */
   counts: Partial<RunCounts>;
   actor: string;
   startedAt: Date;
@@ -21,19 +24,50 @@ export interface TorchRun {
 }
 
 /** An outcome as operators read it: the legacy login in clear (the report is theirs, not the public's). */
-export interface ReportedOutcome {
-  legacyId: string;
-  kind: LegacyKind | null;
+export interface ReportedOutcome extends Omit<OutcomeRow, 'legacyLoginStored' | 'legacyLoginKey'> {
   legacyLogin: string | null;
-  case: TorchCase | 'conflict';
-  accountId: string | null;
-  loginName: string | null;
-  window: TorchWindow | null;
-  reason: string | null;
-  /** The line of the export it was read from, in the run that decided it. */
-  line: number;
+  /** `line`: the line of the export it was read from, in the run `runId` that decided it. */
   runId: string;
   decidedAt: Date;
+}
+
+/** A legacy record the import could not place, as the console shows it: persons' mobiles masked. */
+export interface TorchConflict {
+  legacyId: string;
+  /** Null, with the legacy login, for a malformed record that had a legacy id but no kind or login. */
+  kind: LegacyKind | null;
+  legacyLogin: string | null;
+  loginName: string | null;
+  reason: string | null;
+  decidedAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+const MOBILE = /1[3-9]\d{9}/g;
+
+/**
+ * A person's legacy login is their mobile, and their login name the mobile or HJ_ and the mobile
+ * (SPEC §8): each mobile in it masked. A malformed one without a mobile in it is masked whole.
+ */
+const maskPersonal = (text: string) => (text.match(MOBILE) ? text.replace(MOBILE, (mobile) => maskMobile(mobile)) : maskMobile(text));
+
+const isRunId = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
+
+function toRun(row: Record<string, unknown>): TorchRun {
+  return {
+    id: row.id as string,
+    mode: row.mode as RunMode,
+    file: row.file as string,
+    status: row.status as TorchRun['status'],
+    counts: (row.counts as Partial<RunCounts> | null) ?? {},
+    actor: row.actor as string,
+    startedAt: new Date(row.started_at as string),
+    finishedAt: row.finished_at ? new Date(row.finished_at as string) : null,
+  };
 }
 
 export class TorchReportService {
@@ -42,24 +76,25 @@ export class TorchReportService {
     private readonly crypt: PiiCrypto,
   ) {}
 
-  /** The newest run (of `mode`, if given), or the run `id`. */
-  async latestRun(mode?: RunMode, id?: string): Promise<TorchRun | undefined> {
-    if (id !== undefined && !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const query = this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('*');
-    if (mode) query.where({ mode });
-    if (id) query.where({ id });
-    const row = await query;
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      mode: row.mode,
-      file: row.file,
-      status: row.status,
-      counts: row.counts ?? {},
-      actor: row.actor,
-      startedAt: new Date(row.started_at),
-      finishedAt: row.finished_at ? new Date(row.finished_at) : null,
-    };
+  /** The newest run. */
+  async latestRun(): Promise<TorchRun | undefined> {
+    const row = await this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('*');
+    return row ? toRun(row) : undefined;
+  }
+
+  async run(id: string): Promise<TorchRun | undefined> {
+    if (!isRunId(id)) return undefined;
+    const row = await this.db('torch_runs').where({ id }).first();
+    return row ? toRun(row) : undefined;
+  }
+
+  /** A page of runs, latest first. */
+  async runs(offset: number, limit: number): Promise<Page<TorchRun>> {
+    const [rows, count] = await Promise.all([
+      this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id' }]).offset(offset).limit(limit).select(),
+      this.db('torch_runs').count<{ count: string }[]>({ count: '*' }),
+    ]);
+    return { items: rows.map(toRun), total: Number(count[0]!.count) };
   }
 
   /** How many legacy accounts ended in each case, over every run so far. */
@@ -77,18 +112,10 @@ export class TorchReportService {
     if (options.case) query.where('case', options.case);
     const rows = await query;
     return rows.map((row) => {
-      const outcome = toOutcome(row);
-      const stored = outcome.legacyLoginStored;
+      const { legacyLoginStored: stored, legacyLoginKey: _key, ...outcome } = toOutcome(row);
       return {
-        legacyId: outcome.legacyId,
-        kind: outcome.kind,
+        ...outcome,
         legacyLogin: stored === null ? null : outcome.kind === 'personal' ? this.crypt.decrypt(stored) : stored,
-        case: outcome.case,
-        accountId: outcome.accountId,
-        loginName: outcome.loginName,
-        window: outcome.window,
-        reason: outcome.reason,
-        line: outcome.line,
         runId: row.run_id,
         decidedAt: new Date(row.decided_at),
       };
@@ -104,5 +131,33 @@ export class TorchReportService {
       if (page.length < (options.pageSize ?? 1000)) return;
       after = page[page.length - 1]!.legacyId;
     }
+  }
+
+  /** The run's conflicts, malformed records with a legacy id among them, oldest decision first; for the console. */
+  async conflicts(runId: string, offset: number, limit: number): Promise<Page<TorchConflict>> {
+    const scope = () => this.db('torch_outcomes').where({ run_id: runId, case: 'conflict' });
+    const [rows, count] = await Promise.all([
+      scope().orderBy([{ column: 'decided_at' }, { column: 'legacy_id' }]).offset(offset).limit(limit).select('legacy_id', 'kind', 'legacy_login_encrypted', 'login_name', 'reason', 'decided_at'),
+      scope().count<{ count: string }[]>({ count: '*' }),
+    ]);
+    return {
+      items: rows.map((row) => ({
+        legacyId: row.legacy_id,
+        kind: row.kind,
+        legacyLogin: this.maskedLegacyLogin(row.kind, row.legacy_login_encrypted),
+        loginName: row.login_name ? (row.kind === 'personal' ? maskPersonal(row.login_name) : row.login_name) : null,
+        // A reason may quote what was wrong, a mobile among them.
+        reason: row.reason ? row.reason.replace(MOBILE, (mobile: string) => maskMobile(mobile)) : null,
+        decidedAt: new Date(row.decided_at),
+      })),
+      total: Number(count[0]!.count),
+    };
+  }
+
+  /** Enterprises' USCCs are public and shown whole; persons' mobiles are decrypted only to be masked. */
+  private maskedLegacyLogin(kind: LegacyKind | null, stored: string | null): string | null {
+    if (stored === null) return null;
+    const clear = stored.startsWith('v1.') ? this.crypt.decrypt(stored) : stored;
+    return kind === 'personal' ? maskPersonal(clear) : clear;
   }
 }
