@@ -17,8 +17,21 @@ export interface MigrationConsoleDeps {
 export const RUNS_PER_PAGE = 20;
 export const CONFLICTS_PER_PAGE = 50;
 
-/** The figures the console names (SPEC §8's cases); any other figure is shown under its own key. */
-const NAMED_FIGURES = new Set(['E1', 'E2', 'E3', 'E4', 'P1', 'P2', 'P3', 'P4', 'conflict', 'malformed', 'total']);
+/**
+ * The figures the console names: the import's own (RunCounts, its cases under `cases.`) and SPEC
+ * §8's cases; any other figure is shown under its own key.
+ */
+const NAMED_FIGURES = new Set([
+  'E1', 'E2', 'E3', 'E4', 'P1', 'P2', 'P3', 'P4', 'conflict', 'malformed', 'total',
+  'records', 'decided', 'alreadyDecided', 'accountsCreated', 'batches',
+]);
+
+/** The reasons the import records (torch.rules.ts ConflictReason, legacy-record.ts MalformedReason), in the page's words. */
+const NAMED_REASONS = new Set([
+  'uscc_check_character', 'hj_name_taken', 'mobile_missing', 'name_missing', 'bad_json', 'not_an_object', 'missing_legacy_id',
+  'unknown_kind', 'missing_login_name', 'bad_mobile', 'bad_email', 'missing_org_name', 'missing_name', 'password_scheme',
+  'password_hash', 'password_salt', 'password_iterations',
+]);
 
 /** A run's recorded figures as rows: nested ones under dotted keys (`cases.E1`); anything not a number is not a figure. */
 function figures(value: unknown, prefix = ''): Array<[string, number]> {
@@ -67,7 +80,11 @@ export function migrationConsoleRoutes(router: Router, deps: MigrationConsoleDep
     return next();
   }
 
-  const figureLabel = (key: string) => (NAMED_FIGURES.has(key) ? `torch_console.figure.${key}` : undefined);
+  const figureLabel = (key: string) => {
+    const name = key.replace(/^cases\./, '');
+    return NAMED_FIGURES.has(name) ? `torch_console.figure.${name}` : undefined;
+  };
+  const reasonLabel = (reason: string | null) => (reason && NAMED_REASONS.has(reason) ? `torch_console.reason.${reason}` : undefined);
 
   router.get('/migration', requireOperator, requireAdmin, async (ctx) => {
     const page = pageOf(ctx);
@@ -84,6 +101,6 @@ export function migrationConsoleRoutes(router: Router, deps: MigrationConsoleDep
     const { items, total } = await reports.conflicts(run.id, (page - 1) * CONFLICTS_PER_PAGE, CONFLICTS_PER_PAGE);
     if (page > 1 && items.length === 0) throw new NotFoundError();
     await viewed(ctx, 'success', { view: 'run', runId: run.id, page });
-    render(ctx, 'console/migration-run', { run, conflicts: items, pager: pager(page, total, CONFLICTS_PER_PAGE), figures, figureLabel });
+    render(ctx, 'console/migration-run', { run, conflicts: items, pager: pager(page, total, CONFLICTS_PER_PAGE), figures, figureLabel, reasonLabel });
   });
 }

@@ -119,13 +119,15 @@ describe('the console’s migration reports', () => {
     expect(listed).not.toContain(placed);
     expect(first.body).toContain('第 1 / 2 页 · 第 1–50 条，共 55 条');
     expect(first.body).toContain(`href="/console/migration/runs/${run.id}?page=2"`);
-    // Nested figures get dotted keys; the known ones their names.
-    expect(first.body).toMatch(/<th scope="row">cases\.E1<\/th><td data-figure="cases.E1">1<\/td>/);
+    // Nested figures get dotted keys, and the import's (cases.E1 …) their names like the flat ones.
+    expect(first.body).toMatch(/<th scope="row">E1 新建法人账号<\/th><td data-figure="cases.E1">1<\/td>/);
     expect(first.body).toMatch(/<th scope="row">冲突<\/th><td data-figure="conflict">55<\/td>/);
 
     expect(cell(first.body, enterprise, 'data-legacy-login')).toBe(uscc);
     expect(cell(first.body, enterprise, 'data-login-name')).toBe(`HJ_${uscc}`);
     expect(first.body).toContain('hj_name_taken');
+    // A known reason in the page's words, the code kept beside it; an unknown one as recorded.
+    expect(first.body).toContain('data-reason="hj_name_taken">登录名及 HJ_ 登录名均已被占用</td>');
     const masked = `${mobile.slice(0, 3)}****${mobile.slice(7)}`;
     expect(cell(first.body, person, 'data-legacy-login')).toBe(masked);
     expect(cell(first.body, person, 'data-login-name')).toBe(`HJ_${masked}`);

@@ -3,6 +3,7 @@
  * statement for all of the batch's rows (unnest of column arrays: one parameter per column, so a
  * batch of any size stays within PostgreSQL's parameter limit).
  */
+import { REAL_NAME_SETTLED } from '../../accounts/account.types.js';
 import type { Knex } from 'knex';
 import type { Db } from '../../db/database.js';
 import type { TorchCase, TorchWindow, NameHolder } from './torch.rules.js';
@@ -106,9 +107,9 @@ export class TorchImportRepository {
     const { rows } = await trx.raw(
       `select distinct on (mobile_index) mobile_index, id, login_name
          from accounts
-        where mobile_index = any(?::text[]) and kind = 'natural' and real_name_status in ('verified', 'reviewed')
+        where mobile_index = any(?::text[]) and kind = 'natural' and real_name_status = any(?::text[])
         order by mobile_index, real_name_verified_at nulls last, created_at, id`,
-      [mobileIndexes],
+      [mobileIndexes, [...REAL_NAME_SETTLED]],
     );
     return new Map((rows as Array<Record<string, string>>).map((row) => [row.mobile_index!, { accountId: row.id!, loginName: row.login_name! }]));
   }
