@@ -2,10 +2,9 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
 import { type Account, isRealNameSettled } from '../accounts/account.types.js';
-import { DomainError, ValidationError } from '../errors.js';
+import { DomainError, RateLimitedError, ValidationError } from '../errors.js';
 import { renderPage, type PageChrome } from '../http/render.js';
 import type { Locale, Translate } from '../i18n/index.js';
-import { SmsCodeRateLimited } from '../notify/sms-code.service.js';
 import { SMS_CAPTCHA_PURPOSE } from '../notify/sms.routes.js';
 import { requirePortalLogin } from '../portal/portal-auth.routes.js';
 import { requireCsrf } from '../security/browser-csrf.js';
@@ -142,7 +141,7 @@ export function agentsRoutes(deps: AgentsRouteDeps): Router {
       ctx.redirect(`${AGENTS}?saved=granted`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      if (error instanceof SmsCodeRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
+      if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
       const errors = error.fieldMessages(t);
       await render(ctx, { values, errors: Object.keys(errors).length ? errors : { form: t(error.code, error.params) } }, error.status);
     }

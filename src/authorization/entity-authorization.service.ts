@@ -4,7 +4,7 @@ import { loginNameKey } from '../accounts/login-name.js';
 import type { Actor } from '../accounts/account.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { Db } from '../db/database.js';
-import { DomainError, NotFoundError, ValidationError } from '../errors.js';
+import { DomainError, NotFoundError, RateLimitedError, ValidationError } from '../errors.js';
 import type { Locale, MessageKey } from '../i18n/index.js';
 import type { SmsCodeService } from '../notify/sms-code.service.js';
 import type { ClientRegistry } from '../oidc/clients.js';
@@ -217,7 +217,7 @@ export class EntityAuthorizationService {
       const hit = await this.rateLimiter.hit(key, limit, AGENT_LOOKUP_WINDOW_SECONDS);
       if (!hit.allowed) {
         const minutes = Math.ceil(hit.retryAfterSeconds / 60);
-        throw new DomainError('authorizations.error.lookups_limited', 429, { agent: 'authorizations.error.lookups_limited' }, { minutes });
+        throw new RateLimitedError(hit.retryAfterSeconds, 'authorizations.error.lookups_limited', { agent: 'authorizations.error.lookups_limited' }, { minutes });
       }
     }
     const credentials = await this.accounts.findCredentials(form.loginName.trim());

@@ -47,8 +47,7 @@ export async function readVerificationImages<F extends string>(
   fileFields: readonly F[],
   deps: Pick<VerificationUploadDeps, 'uploads' | 'rateLimiter' | 'csrf'>,
 ): Promise<Record<F, CleanImage>> {
-  const limit = await deps.rateLimiter.hit(`verification-upload:${accountId}`, UPLOADS_PER_HOUR, 3600);
-  if (!limit.allowed) throw new DomainError('error.too_many_requests', 429);
+  await deps.rateLimiter.enforce(`verification-upload:${accountId}`, UPLOADS_PER_HOUR, 3600);
 
   const form = await readMultipartForm(ctx, { fileFields, maxFileBytes: deps.uploads.maxBytes });
   // The multipart fields are this request's form body, where requireCsrf looks for the token.

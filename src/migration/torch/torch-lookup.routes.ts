@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { normalizeMobile, normalizeUscc } from '../../accounts/identity-documents.js';
-import { DomainError } from '../../errors.js';
 import { fieldMarkup, type FieldNotes } from '../../http/field-notes.js';
 import { renderPage, type PageChrome } from '../../http/render.js';
 import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
@@ -14,7 +13,7 @@ import type { RateLimiter } from '../../security/rate-limiter.js';
 import { readTextFields, refusedForm } from '../../flows/registration/registration-form.js';
 import { ANSWER_TEXT } from './torch-lookup.messages.js';
 import type { LookupAnswer, LookupKind } from './torch-lookup.rules.js';
-import { TORCH_LOOKUP_CAPTCHA_PURPOSE, TorchLookupRateLimited, type LookupActor, type TorchLookupService } from './torch-lookup.service.js';
+import { TORCH_LOOKUP_CAPTCHA_PURPOSE, type LookupActor, type TorchLookupService } from './torch-lookup.service.js';
 
 export interface TorchLookupDeps {
   chrome: PageChrome;
@@ -66,10 +65,6 @@ export function torchLookupRoutes(deps: TorchLookupDeps): Router {
     renderPage(ctx, chrome, 'torch/answer', { answer, text: ANSWER_TEXT[answer.case], asked });
   }
 
-  function refused(ctx: Context, error: unknown) {
-    if (error instanceof TorchLookupRateLimited) ctx.set('Retry-After', String(error.retryAfterSeconds));
-    return refusedForm(error, ctx);
-  }
 
   router.get('/', (ctx) => renderForm(ctx, 'enterprise'));
   router.get('/enterprise', (ctx) => renderForm(ctx, 'enterprise'));
@@ -77,11 +72,7 @@ export function torchLookupRoutes(deps: TorchLookupDeps): Router {
 
   /** A new enterprise captcha for 换一张 (JSON), limited per address. */
   router.get('/captcha', async (ctx) => {
-    const limit = await rateLimiter.hit(`captcha-torch-lookup:${ctx.ip}`, CAPTCHAS_PER_MINUTE, 60);
-    if (!limit.allowed) {
-      ctx.set('Retry-After', String(limit.retryAfterSeconds));
-      throw new DomainError('error.too_many_requests', 429);
-    }
+    await rateLimiter.enforce(`captcha-torch-lookup:${ctx.ip}`, CAPTCHAS_PER_MINUTE, 60);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await captchas.create(TORCH_LOOKUP_CAPTCHA_PURPOSE);
   });
@@ -93,7 +84,7 @@ export function torchLookupRoutes(deps: TorchLookupDeps): Router {
       const answer = await lookups.lookUpEnterprise(input, actorOf(ctx));
       renderAnswer(ctx, answer, ctx.state.t('torch_lookup.asked_uscc', { uscc: normalizeUscc(input.uscc) }));
     } catch (error) {
-      const { notes, status, summary } = refused(ctx, error);
+      const { notes, status, summary } = refusedForm(error, ctx);
       await renderForm(ctx, 'enterprise', input, notes, status, summary);
     }
   });
@@ -111,7 +102,7 @@ export function torchLookupRoutes(deps: TorchLookupDeps): Router {
       const answer = await lookups.lookUpPersonal(input, actorOf(ctx));
       renderAnswer(ctx, answer, ctx.state.t('torch_lookup.asked_mobile', { mobile: maskMobile(normalizeMobile(input.mobile)) }));
     } catch (error) {
-      const { notes, status, summary } = refused(ctx, error);
+      const { notes, status, summary } = refusedForm(error, ctx);
       await renderForm(ctx, 'personal', input, notes, status, summary);
     }
   });

@@ -1,6 +1,6 @@
 import { isValidMainlandMobile, normalizeMobile, normalizeUscc, validateUscc } from '../../accounts/identity-documents.js';
 import type { AuditService } from '../../audit/audit.service.js';
-import { DomainError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
 import type { SmsCodeService } from '../../notify/sms-code.service.js';
 import { SMS_CAPTCHA_PURPOSE } from '../../notify/sms.routes.js';
@@ -27,13 +27,6 @@ export const TORCH_LOOKUP_LIMITS = {
 export interface LookupActor {
   ip: string;
   requestId?: string;
-}
-
-/** A lookup limit ran out: 429 with the wait. */
-export class TorchLookupRateLimited extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('error.too_many_requests', 429);
-  }
 }
 
 type Fields = Partial<Record<string, MessageKey>>;
@@ -110,9 +103,8 @@ export class TorchLookupService {
     return answer;
   }
 
-  private async limit(key: string, [hits, windowSeconds]: Limit): Promise<void> {
-    const result = await this.rateLimiter.hit(key, hits, windowSeconds);
-    if (!result.allowed) throw new TorchLookupRateLimited(result.retryAfterSeconds);
+  private limit(key: string, [hits, windowSeconds]: Limit): Promise<void> {
+    return this.rateLimiter.enforce(key, hits, windowSeconds);
   }
 
   /** Who asked about what, and which answer they got: a USCC as it is, a mobile only by its blind index. */
