@@ -11,6 +11,7 @@ import { createLegalAccount, createNaturalAccount, type CreatedAccount } from '.
 import { screenshot, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 'a7e4';
@@ -53,13 +54,6 @@ describe('a unit authorizes an agent, who then signs in to the SME system acting
     await Promise.all([page.waitForEvent('load'), form.getByRole('button', { name: '登录', exact: true }).click()]);
   }
 
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
-
   /** The person signs in to a system in a fresh browser; resolves with the page where it ended. */
   async function agentSignsInTo(rp: TestRelyingParty, agent: CreatedAccount) {
     // offline_access + prompt=consent: a refresh token, to see it end with the authorization.
@@ -88,7 +82,7 @@ describe('a unit authorizes an agent, who then signs in to the SME system acting
     await unitPage.getByLabel('科技型中小企业评价系统').check();
     await unitPage.getByLabel('图形验证码', { exact: true }).fill(CAPTCHA_ANSWER);
     await submit(unitPage, '获取验证码');
-    await unitPage.getByLabel('短信验证码').fill(await latestCode(unit.account.mobile));
+    await unitPage.getByLabel('短信验证码').fill(await outboxCode(app, unit.account.mobile));
     await submit(unitPage, '确认授权');
     await unitPage.getByText('授权已保存').waitFor();
     await screenshot(unitPage, 'agent-acts-authorized.png');

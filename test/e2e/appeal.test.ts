@@ -10,11 +10,12 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createLegalAccount, createNaturalAccount, uniqueUscc } from '../support/accounts.js';
-import { APPEAL_TEST_ENV, appealPerson, CAPTCHA_ANSWER, fileAppeal, outboxCode } from '../support/appeals.js';
+import { APPEAL_TEST_ENV, appealPerson, CAPTCHA_ANSWER, fileAppeal } from '../support/appeals.js';
 import { screenshot, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { createOperator, totpCode } from '../support/review.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 /** A document side drawn by sharp, signed across, so the screenshots show what a reviewer sees. */

@@ -12,6 +12,7 @@ import { EnterpriseRegistryUnavailable, type EnterpriseRegistry } from '../../sr
 import { uniqueIp, uniqueUscc } from '../support/accounts.js';
 import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
+import { outboxCode, outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -139,16 +140,11 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
   const listInRegister = (form: Form) =>
     app.context.referenceEntities.upsert([{ uscc: form.uscc!.toUpperCase(), orgName: form.orgName!, legalRepresentativeName: form.repName! }]);
 
-  async function outboxCodes(mobile: string): Promise<string[]> {
-    const messages = await app.context.smsOutbox.recent({ mobile, limit: 10 });
-    return messages.map((message) => /验证码 (\d{6})/.exec(message.text)![1]!);
-  }
-
   /** 获取验证码 with the captcha answered; returns the code the outbox "sent" to the main agent. */
   async function sendCode(agent: UserAgent, page: string, form: Form, query = ''): Promise<{ code: string; page: string }> {
     const sent = await post(agent, page, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER }, query);
     expect(sent.status).toBe(200);
-    const [code] = await outboxCodes(form.agentMobile!);
+    const [code] = await outboxCodes(app, form.agentMobile!);
     expect(code).toMatch(/^\d{6}$/);
     return { code: code!, page: sent.body };
   }
@@ -382,7 +378,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
       expect(hiddenInput(response.body, 'captchaId')).not.toBe(hiddenInput(page, 'captchaId'));
       expect(inputValue(response.body, 'agentMobile')).toBe(form.agentMobile);
-      expect(await outboxCodes(form.agentMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.agentMobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed without a captcha, then 400 with the captcha message and no SMS', async () => {
@@ -391,7 +387,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const response = await post(agent, page, 'send_sms', { ...form, captcha: ' ' });
       expect(response.status).toBe(400);
       expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
-      expect(await outboxCodes(form.agentMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.agentMobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed with a bad main agent mobile, then 400 with the message under that mobile and no SMS', async () => {
@@ -414,7 +410,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       expect(checkedRadio(response.body, 'orgType')).toBe('public_institution');
       const [message] = await app.context.smsOutbox.recent({ mobile: form.agentMobile!, limit: 10 });
       expect(message).toMatchObject({ mobile: form.agentMobile, template: 'code_register' });
-      expect(await outboxCodes(form.repMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.repMobile!)).toEqual([]);
     });
 
     test('when a second code is asked within 60 s, then 429 with the wait in seconds, and no second SMS', async () => {
@@ -425,7 +421,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       expect(again.status).toBe(429);
       expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(note(again.body, 'smsCode')?.text).toMatch(/^验证码已发送，请 \d+ 秒后再重新获取$/);
-      expect(await outboxCodes(form.agentMobile!)).toHaveLength(1);
+      expect(await outboxCodes(app, form.agentMobile!)).toHaveLength(1);
     });
 
     test('when the code is asked in place (POST /sms/code, as the page\'s script does), then it registers the form', async () => {
@@ -436,7 +432,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
         headers: { accept: 'application/json', 'x-csrf-token': hiddenInput(page, 'csrf')! },
       });
       expect(sent.status).toBe(200);
-      const [code] = await outboxCodes(form.agentMobile!);
+      const [code] = await outboxCodes(app, form.agentMobile!);
       expect((await post(agent, page, 'register', { ...form, smsCode: code! })).status).toBe(303);
     });
 
@@ -723,7 +719,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const lookup = await agent.request(`${app.url}/register/legal`, { form: { uscc: form.uscc!, action: 'check_uscc' } });
       expect(lookup.status).toBe(403);
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
-      expect(await outboxCodes(form.agentMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.agentMobile!)).toEqual([]);
     });
 
     test('when a unit is registered, then account.created (kind legal) and the verification are audited with actor anonymous and the address', async () => {
@@ -807,8 +803,7 @@ describe('legal-entity registration while the enterprise registry is down', () =
     const fields = { csrf: hiddenInput(page, 'csrf')!, captchaId: hiddenInput(page, 'captchaId')! };
     const sent = await agent.request(`${app.url}/register/legal`, { form: { ...fields, ...form, captcha: CAPTCHA_ANSWER, action: 'send_sms' } });
     expect(sent.status).toBe(200);
-    const [message] = await app.context.smsOutbox.recent({ mobile: form.agentMobile!, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message!.text)![1]!;
+    const code = await outboxCode(app, form.agentMobile!);
     const submitted = await agent.request(`${app.url}/register/legal`, { form: { ...fields, ...form, smsCode: code, action: 'register' } });
     expect(submitted.status).toBe(303);
     expect(asked).toEqual([uscc]);

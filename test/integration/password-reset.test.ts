@@ -14,6 +14,7 @@ import { RESET_LIMITS } from '../../src/flows/recovery/password-reset.service.js
 import { LoginRefused } from '../../src/flows/login/login.service.js';
 import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, uniqueUscc, type CreatedAccount } from '../support/accounts.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -138,13 +139,6 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
     return app.context.smsOutbox.recent({ mobile, limit: 10 });
   }
 
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await outbox(mobile);
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
-
   function naturalForm(mobile: string, smsCode: string, overrides: Form = {}): Form {
     return { mobile, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, smsCode, ...overrides };
   }
@@ -165,7 +159,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
   async function resetPassword(account: CreatedAccount, query = '') {
     const flow = await flowAtStep2(account.loginName, query);
     expect((await sendCode(flow, account.account.mobile)).status).toBe(200);
-    const code = await latestCode(account.account.mobile);
+    const code = await outboxCode(app, account.account.mobile);
     const form = account.window === 'legal' ? legalForm(account, code) : naturalForm(account.account.mobile, code);
     const done = await postStep2(flow, 'reset', form);
     expect(done.status).toBe(303);
@@ -453,7 +447,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const before = await passwordHash(natural.account.id);
       const flow = await flowAtStep2(natural.loginName);
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
       const refusedWrong = await postStep2(flow, 'reset', naturalForm(natural.account.mobile, wrong));
@@ -467,7 +461,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       expect(await passwordHash(natural.account.id)).toBe(before);
 
       await sendCode(flow, natural.account.mobile);
-      const fresh = await latestCode(natural.account.mobile);
+      const fresh = await outboxCode(app, natural.account.mobile);
       expect((await postStep2(flow, 'reset', naturalForm(natural.account.mobile, fresh))).status).toBe(303);
       expect(await passwordHash(natural.account.id)).not.toBe(before);
     });
@@ -476,7 +470,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const natural = await createNaturalAccount(app);
       const flow = await flowAtStep2(natural.loginName);
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       const refused = await postStep2(flow, 'reset', naturalForm(uniqueMobile(), code));
       expect(refused.status).toBe(400);
       expect(alertText(refused.body)).toMatch(/^手机号或验证码不正确/);
@@ -525,7 +519,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const before = await passwordHash(legal.account.id);
       const flow = await flowAtStep2(legal.loginName);
       await sendCode(flow, legal.account.mobile);
-      const code = await latestCode(legal.account.mobile);
+      const code = await outboxCode(app, legal.account.mobile);
 
       const wrongName = await postStep2(flow, 'reset', legalForm(legal, code, { orgName: '另一家科技有限公司' }));
       expect(wrongName.status).toBe(400);
@@ -565,7 +559,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const legal = await createLegalAccount(app, { uscc: undefined, registrationRegion: 'hmt', registrationNumber: number });
       const flow = await flowAtStep2(legal.loginName);
       await sendCode(flow, legal.account.mobile);
-      const code = await latestCode(legal.account.mobile);
+      const code = await outboxCode(app, legal.account.mobile);
       expect((await postStep2(flow, 'reset', legalForm(legal, code, { uscc: number }))).status).toBe(303);
     });
   });
@@ -614,7 +608,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const before = await passwordHash(natural.account.id);
       const flow = await flowAtStep2(natural.loginName, `?return_to=${encodeURIComponent('/portal/me')}`);
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       clock.advance(RESET_FLOW_TTL_SECONDS + 1);
       const page = await flow.agent.request(flow.url);
       expect(page.status).toBe(404);
@@ -681,7 +675,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       expect((await lookUp(flow, natural.loginName)).status).toBe(303);
       flow.page = (await agent.request(flow.url)).body;
       await sendCode(flow, natural.account.mobile);
-      expect((await postStep2(flow, 'reset', naturalForm(natural.account.mobile, await latestCode(natural.account.mobile)))).status).toBe(303);
+      expect((await postStep2(flow, 'reset', naturalForm(natural.account.mobile, await outboxCode(app, natural.account.mobile)))).status).toBe(303);
       const done = await agent.request(flow.url);
       expect(done.body).toContain(`href="${signIn}"`);
 
@@ -750,7 +744,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       await lookUp(flow, natural.loginName);
       flow.page = (await agent.request(flow.url)).body;
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       await postStep2(flow, 'reset', naturalForm(natural.account.mobile, '000000'));
       await postStep2(flow, 'reset', naturalForm(natural.account.mobile, code));
 

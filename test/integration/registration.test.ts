@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { CHECKS_PER_WINDOW } from '../../src/flows/registration/registration-form.js';
 import { uniqueIp } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
+import { outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -111,16 +112,11 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
     };
   }
 
-  async function outboxCodes(mobile: string): Promise<string[]> {
-    const messages = await app.context.smsOutbox.recent({ mobile, limit: 10 });
-    return messages.map((message) => /验证码 (\d{6})/.exec(message.text)![1]!);
-  }
-
   /** 获取验证码 with the captcha answered; returns the code the outbox "sent". */
   async function sendCode(agent: UserAgent, page: string, form: Form, query = ''): Promise<{ code: string; page: string }> {
     const sent = await post(agent, page, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER }, query);
     expect(sent.status).toBe(200);
-    const [code] = await outboxCodes(form.mobile!);
+    const [code] = await outboxCodes(app, form.mobile!);
     expect(code).toMatch(/^\d{6}$/);
     return { code: code!, page: sent.body };
   }
@@ -314,7 +310,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
       expect(hiddenInput(response.body, 'captchaId')).not.toBe(hiddenInput(page, 'captchaId'));
       expect(inputValue(response.body, 'mobile')).toBe(form.mobile);
-      expect(await outboxCodes(form.mobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.mobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed without a captcha, then 400 with the captcha message and no SMS', async () => {
@@ -323,7 +319,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const response = await post(agent, page, 'send_sms', { ...form, captcha: '' });
       expect(response.status).toBe(400);
       expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
-      expect(await outboxCodes(form.mobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.mobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed with a bad mobile, then 400 with the mobile message and no SMS', async () => {
@@ -355,7 +351,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       expect(again.status).toBe(429);
       expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(note(again.body, 'smsCode')?.text).toMatch(/^验证码已发送，请 \d+ 秒后再重新获取$/);
-      expect(await outboxCodes(form.mobile!)).toHaveLength(1);
+      expect(await outboxCodes(app, form.mobile!)).toHaveLength(1);
     });
 
     test('when the SMS code is wrong, then 400 with the attempts left, and no account', async () => {
@@ -578,7 +574,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const sms = await agent.request(`${app.url}/register/natural`, { form: { ...form, captcha: CAPTCHA_ANSWER, captchaId: hiddenInput(other.page, 'captchaId')!, action: 'send_sms' } });
       expect(sms.status).toBe(403);
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
-      expect(await outboxCodes(form.mobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.mobile!)).toEqual([]);
     });
 
     test('when an account is registered, then account.created is audited with actor anonymous and the address, and verification too', async () => {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TORCH_LOOKUP_CAPTCHA_PURPOSE, TORCH_LOOKUP_LIMITS } from '../../src/migration/torch/torch-lookup.service.js';
 import { createLegalAccount, createNaturalAccount, uniqueIp, uniqueUscc } from '../support/accounts.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 import { insertTorchOutcome } from '../support/torch.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -81,13 +82,6 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
     });
   }
 
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
-
   /** The personal form: 获取验证码 (a form post, as without JavaScript), then 检索 with the code. */
   async function personalLookup(mobile: string, options: { agent?: UserAgent; code?: (sent: string) => string; skipCode?: boolean } = {}) {
     const agent = options.agent ?? newAgent();
@@ -101,7 +95,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       });
       expect(asked.status).toBe(200);
       expect(note(asked.body, 'smsCode')?.kind).toBe('ok');
-      sent = await latestCode(mobile);
+      sent = await outboxCode(app, mobile);
     }
     const smsCode = options.code ? options.code(sent) : sent;
     return agent.request(`${app.url}/torch/lookup/personal`, { form: { csrf, action: 'lookup', mobile, smsCode } });
@@ -425,7 +419,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       const mobile = uniqueMobile();
       const ip = uniqueIp();
       await app.context.smsCodes.requestCode({ mobile, purpose: 'register', ip });
-      const registerCode = await latestCode(mobile);
+      const registerCode = await outboxCode(app, mobile);
 
       const response = await personalLookup(mobile, { skipCode: true, code: () => registerCode });
       expect(response.status).toBe(400);
@@ -437,7 +431,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       const agent = newAgent();
       const first = await personalLookup(mobile, { agent });
       expect(first.status).toBe(200);
-      const code = await latestCode(mobile);
+      const code = await outboxCode(app, mobile);
       const again = await personalLookup(mobile, { agent, skipCode: true, code: () => code });
       expect(again.status).toBe(400);
       expect(note(again.body, 'smsCode')?.text).toBe('请先获取短信验证码（每个验证码只能使用一次）');
@@ -485,7 +479,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
         headers: { accept: 'application/json', 'x-csrf-token': csrf },
       });
       expect(sent.status).toBe(200);
-      const response = await agent.request(`${app.url}/torch/lookup/personal`, { form: { csrf, action: 'lookup', mobile, smsCode: await latestCode(mobile) } });
+      const response = await agent.request(`${app.url}/torch/lookup/personal`, { form: { csrf, action: 'lookup', mobile, smsCode: await outboxCode(app, mobile) } });
       expect(answerOf(response.body).loginName).toBe(`HJ_${mobile}`);
     });
   });
