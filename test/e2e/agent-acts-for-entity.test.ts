@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount, type CreatedAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { heading, screenshot, signInAtWindow, submit, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
@@ -42,16 +42,10 @@ describe('a unit authorizes an agent, who then signs in to the SME system acting
     await Promise.all([hightech.close(), sme.close()]);
   });
 
-  const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
-
   async function signIn(page: Page, user: CreatedAccount) {
     const window = user.window === 'legal' ? '法人登录' : '自然人登录';
     await page.getByRole('tab', { name: window }).click();
-    const form = page.getByRole('tabpanel', { name: window, exact: true });
-    await form.getByLabel('登录名').fill(user.loginName);
-    await form.getByLabel('密码').fill(user.password);
-    await Promise.all([page.waitForEvent('load'), form.getByRole('button', { name: '登录', exact: true }).click()]);
+    await signInAtWindow(page, window, user.loginName, user.password);
   }
 
   /** The person signs in to a system in a fresh browser; resolves with the page where it ended. */

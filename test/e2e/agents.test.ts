@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount, type CreatedAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { uniqueName } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
@@ -38,10 +38,6 @@ describe('授权代办人 in a real browser', () => {
     await app?.close();
     await Promise.all([hightech.close(), sme.close()]);
   });
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  /** Each submit of a server-rendered form loads a new document. */
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
 
   async function signIn(page: Page, user: CreatedAccount) {
     await page.goto(`${app.url}/portal/me`);

@@ -5,10 +5,10 @@
  * into the same sign-in's legal window, which completes with an ID token of account_type legal.
  * Screenshots: test-artifacts/screenshots/legal-register-*.png.
  */
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { uniqueUscc } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
@@ -38,11 +38,6 @@ describe('legal-entity registration in a real browser', () => {
     await rp.close();
   });
 
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  /** A field by its label as people read it (required fields carry a red *). */
-  const label = (scope: Page | Locator, text: string) => scope.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  /** Each submit of the server-rendered form loads a new document. */
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
   const group = (page: Page, name: string) => page.getByRole('group', { name, exact: true });
 
   test('when a unit registers from a business system\'s sign-in and is in the enterprise register, then 注册完成, and 登录 completes the same sign-in in the legal window with account_type legal and its USCC', async () => {

@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
@@ -38,10 +38,6 @@ describe('password reset by login name in a real browser', () => {
     await app?.close();
     await rp.close();
   });
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
 
   /** Step 1 of a new flow from the entry page: the login name looked up. */
   async function lookUp(page: Page, loginName: string) {

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
@@ -36,11 +36,6 @@ describe('natural-person registration in a real browser', () => {
     await rp.close();
   });
 
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  /** A field by its label as people read it (required fields carry a red *). */
-  const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  /** Each submit of the server-rendered form loads a new document. */
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
   const meter = (page: Page) => page.locator('[data-strength-meter]');
 
   test('when a person registers from a business system\'s sign-in and is in the register, then 注册完成, and 登录 completes the same sign-in with real_name_status=verified', async () => {

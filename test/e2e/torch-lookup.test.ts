@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createNaturalAccount, uniqueUscc } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
@@ -44,10 +44,6 @@ describe('火炬中心账号检索 in a real browser', () => {
     return { case: outcome.case, loginName: outcome.login_name };
   }
   const hex = (algorithm: string, text: string) => crypto.createHash(algorithm).update(text, 'utf8').digest('hex');
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
 
   async function signIn(page: Page, window: '自然人登录' | '法人登录', loginName: string, password: string) {
     const form = page.getByRole('tabpanel', { name: window, exact: true });
