@@ -6,8 +6,8 @@
  */
 import type { NewAccount } from '../../src/accounts/account.service.js';
 import { createNaturalAccount, credentials, uniqueIp, uniqueUscc, type CreatedAccount } from '../support/accounts.js';
+import { json } from '../support/fake-check-server.js';
 import { FakeEnterpriseRegistry } from '../support/fake-enterprise-registry.js';
-import { json } from '../support/fake-identity-authority.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { createUnit as createUnitIn, openLegalCase, type CreatedUnit } from '../support/legal-review.js';
 import { createOperator } from '../support/review.js';
