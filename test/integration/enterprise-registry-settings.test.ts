@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { createDatabase } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
-import { createServices } from '../../src/services.js';
 import { loadSettings } from '../../src/settings.js';
 import { HttpEnterpriseRegistry } from '../../src/verification/http.enterprise-registry.js';
 import { ReferenceRegisterEnterpriseRegistry } from '../../src/verification/reference-register.enterprise-registry.js';
 import { TEST_PII_KEY, testDatabaseUrl } from '../support/test-app.js';
+import { servicesOver } from '../support/own-database.js';
 import { settingsError } from '../support/settings.js';
 
 // Everything else production requires is set, so each test meets only the registry rule it is about.
@@ -75,8 +74,7 @@ describe('enterprise-registry settings', () => {
   test('when the services are built, then the settings choose the adapter: http with its URL, token and timeout, or the reference register', async () => {
     const database = await createDatabase({ kind: 'postgres', url: testDatabaseUrl() });
     try {
-      const build = (env: Record<string, string>) =>
-        createServices(loadSettings({ NODE_ENV: 'test', PII_KEY: TEST_PII_KEY, ...env }), createLogger('silent'), database.db, { metadata: [], relyingParties: new Map() });
+      const build = (env: Record<string, string>) => servicesOver(database.db, env);
       const chosen = build({ ...http, ENTERPRISE_REGISTRY_TIMEOUT_MS: '1234' }).enterpriseRegistry;
       expect(chosen).toBeInstanceOf(HttpEnterpriseRegistry);
       expect((chosen as unknown as { options: unknown }).options).toMatchObject({ url: http.ENTERPRISE_REGISTRY_URL, token: http.ENTERPRISE_REGISTRY_TOKEN, timeoutMs: 1234 });

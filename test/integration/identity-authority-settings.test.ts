@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { createDatabase } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
-import { createServices } from '../../src/services.js';
 import { loadSettings } from '../../src/settings.js';
 import { HttpIdentityAuthority } from '../../src/verification/http.identity-authority.js';
 import { ReferenceRegisterIdentityAuthority } from '../../src/verification/reference-register.identity-authority.js';
 import { TEST_PII_KEY, testDatabaseUrl } from '../support/test-app.js';
+import { servicesOver } from '../support/own-database.js';
 import { settingsError } from '../support/settings.js';
 
 // Everything else production requires is set, so each test meets only the authority rule it is about.
@@ -71,8 +70,7 @@ describe('identity-authority settings', () => {
   test('when the services are built, then the settings choose the adapter: http with its timeout, or the reference register', async () => {
     const database = await createDatabase({ kind: 'postgres', url: testDatabaseUrl() });
     try {
-      const build = (env: Record<string, string>) =>
-        createServices(loadSettings({ NODE_ENV: 'test', PII_KEY: TEST_PII_KEY, ...env }), createLogger('silent'), database.db, { metadata: [], relyingParties: new Map() });
+      const build = (env: Record<string, string>) => servicesOver(database.db, env);
       expect(build({ ...http, IDENTITY_AUTHORITY_TIMEOUT_MS: '1234' }).identityAuthority).toBeInstanceOf(HttpIdentityAuthority);
       expect(build({}).identityAuthority).toBeInstanceOf(ReferenceRegisterIdentityAuthority);
     } finally {
