@@ -15,7 +15,7 @@ import { outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
-import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { alertText, hiddenInput, inputValue, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'agt7';
 const AGENTS = '/portal/me/agents';
@@ -38,12 +38,6 @@ function fieldError(html: string, field: string): string | undefined {
 /** Every field that carries an error, with its message. */
 function fieldErrors(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<p class="field__error[^"]*" id="(\w+)-error">([^<]*)<\/p>/g)].map((m) => [m[1]!, m[2]!]));
-}
-
-/** The value attribute of the input with this id. */
-function inputValue(html: string, id: string): string | undefined {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  return tag ? (/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '') : undefined;
 }
 
 async function tokenError(promise: Promise<unknown>): Promise<string> {

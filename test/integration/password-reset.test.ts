@@ -7,7 +7,6 @@
  * one-time credential is used up, the SMS notice, the audit log.
  */
 import * as client from 'openid-client';
-import type { DestinationStream } from 'pino';
 import { loginNameKey } from '../../src/accounts/login-name.js';
 import { RESET_FLOW_TTL_SECONDS } from '../../src/flows/recovery/password-reset-flow.js';
 import { RESET_LIMITS } from '../../src/flows/recovery/password-reset.service.js';
@@ -16,41 +15,13 @@ import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, unique
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
-import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
-import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { captureLogs, startTestApp, type TestApp, unique, uniqueMobile } from '../support/test-app.js';
+import { alertText, currentStep, errorFields, fieldNote, hiddenInput, hrefs, inputValue, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'rst7';
 const NEW_PASSWORD = 'Autumn-Leaves-2027';
 
 type Form = Record<string, string>;
-
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
-
-/** The field message the page shows under `field`: its kind (error/ok) and text. */
-function note(html: string, field: string): { kind: string; text: string } | undefined {
-  const match = new RegExp(`<p class="field__(error|ok)" id="${field}-note"[^>]*>([^<]*)</p>`).exec(html);
-  return match ? { kind: match[1]!, text: match[2]! } : undefined;
-}
-
-function errorFields(html: string): string[] {
-  return [...html.matchAll(/<p class="field__error" id="(\w+)-note"/g)].map((m) => m[1]!).sort();
-}
-
-function inputValue(html: string, id: string): string | undefined {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  if (!tag) return undefined;
-  return /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '';
-}
-
-function currentStep(html: string): string | undefined {
-  const match = /aria-current="step">\s*<span class="steps__number">(\d)<\/span>\s*([^<]+?)\s*<\/li>/.exec(html);
-  return match ? `${match[1]} ${match[2]}` : undefined;
-}
-
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 /** What differs between two pages of two flows by nature (ids, tokens, captchas, what was typed), replaced. */
 function normalized(html: string, typed: string[]): string {
@@ -76,7 +47,7 @@ async function tokenError(promise: Promise<unknown>): Promise<string> {
 describe('password recovery (忘记密码, 登录名重置密码) over HTTP', () => {
   let app: TestApp;
   const clock = new TestClock();
-  const logs = capture();
+  const logs = captureLogs();
   const rp = new TestRelyingParty(unique('rp'), 'rp-secret-0123456789-0123456789-pr');
 
   beforeAll(async () => {
@@ -238,7 +209,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await lookUp(flow, form.loginName!, form.captcha);
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual(Object.keys(messages).sort());
-      for (const [field, text] of Object.entries(messages)) expect(note(response.body, field)).toEqual({ kind: 'error', text });
+      for (const [field, text] of Object.entries(messages)) expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text });
       expect(inputValue(response.body, 'loginName')).toBe(form.loginName);
       expect(hiddenInput(response.body, 'captchaId')).not.toBe(hiddenInput(flow.page, 'captchaId'));
       expect(await flowState(flow.url)).toBe('lookup');
@@ -251,7 +222,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       // The same captcha id again, now with the right answer.
       const again = await lookUp(flow, natural.loginName);
       expect(again.status).toBe(400);
-      expect(note(again.body, 'captcha')?.text).toBe('图形验证码错误或已过期，请重新输入');
+      expect(fieldNote(again.body, 'captcha')?.text).toBe('图形验证码错误或已过期，请重新输入');
     });
 
     test('when a natural login name and an unknown one are looked up, then both go on to the same natural form, which shows the name as typed', async () => {
@@ -342,7 +313,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const sentNone = await sendCode(none, anyMobile);
       expect(sentKnown.status).toBe(200);
       expect(sentNone.status).toBe(200);
-      expect(note(sentKnown.body, 'smsCode')).toEqual({ kind: 'ok', text: '若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。' });
+      expect(fieldNote(sentKnown.body, 'smsCode')).toEqual({ kind: 'ok', text: '若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。' });
       expect(normalized(sentKnown.body, [natural.loginName, wrongMobile])).toBe(normalized(sentNone.body, [unknown, anyMobile]));
 
       // Asked again at once: the same wait for both.
@@ -350,7 +321,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const againNone = await sendCode(none, anyMobile);
       expect(againKnown.status).toBe(429);
       expect(againNone.status).toBe(429);
-      expect(note(againKnown.body, 'smsCode')).toEqual(note(againNone.body, 'smsCode'));
+      expect(fieldNote(againKnown.body, 'smsCode')).toEqual(fieldNote(againNone.body, 'smsCode'));
 
       const submittedKnown = await postStep2(known, 'reset', naturalForm(wrongMobile, '123456'));
       const submittedNone = await postStep2(none, 'reset', naturalForm(anyMobile, '123456'));
@@ -369,7 +340,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const flow = await flowAtStep2(natural.loginName);
       const sent = await sendCode(flow, natural.account.mobile);
       expect(sent.status).toBe(200);
-      expect(note(sent.body, 'smsCode')?.text).toBe('若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。');
+      expect(fieldNote(sent.body, 'smsCode')?.text).toBe('若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。');
       const [message] = await outbox(natural.account.mobile);
       expect(message).toMatchObject({ template: 'code_reset' });
       expect(message!.text).toMatch(/验证码 \d{6}，您正在找回密码/);
@@ -400,7 +371,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await sendCode(flow, form.mobile!, form.captcha);
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual(Object.keys(messages).sort());
-      for (const [field, text] of Object.entries(messages)) expect(note(response.body, field)).toEqual({ kind: 'error', text });
+      for (const [field, text] of Object.entries(messages)) expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text });
       expect(await outbox(form.mobile!)).toHaveLength(0);
     });
 
@@ -431,7 +402,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await postStep2(flow, 'reset', form);
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual([field]);
-      expect(note(response.body, field)).toEqual({ kind: 'error', text: message });
+      expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text: message });
       expect(alertText(response.body)).toBe('请检查填写的内容');
       expect(response.body).toMatch(new RegExp(`name="${field}"[^>]*aria-describedby="[^"]*\\b${field}-note\\b[^"]*"[^>]*aria-invalid="true"`));
       expect(inputValue(response.body, 'mobile')).toBe(form.mobile);
@@ -551,7 +522,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await postStep2(flow, 'reset', legalForm(legal, '123456', { orgName: ' ', uscc: '' }));
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual(['orgName', 'uscc']);
-      expect(note(response.body, 'uscc')?.text).toBe('请输入统一社会信用代码（港澳台地区及境外单位填写注册号码）');
+      expect(fieldNote(response.body, 'uscc')?.text).toBe('请输入统一社会信用代码（港澳台地区及境外单位填写注册号码）');
     });
 
     test('when a unit without a USCC (registered abroad) gives its registration number, then it resets', async () => {

@@ -1,17 +1,11 @@
 /** The SMS code service against PostgreSQL, with the development outbox and an injected clock. */
-import type { DestinationStream } from 'pino';
 import { DomainError, ValidationError } from '../../src/errors.js';
 import { SmsCodeRateLimited } from '../../src/notify/sms-code.service.js';
 import type { SmsPurpose } from '../../src/notify/sms-templates.js';
 import { uniqueIp } from '../support/accounts.js';
 import { outboxCode } from '../support/sms-outbox.js';
-import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
+import { captureLogs, startTestApp, type TestApp, uniqueMobile } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
-
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
 
 /** The error `promise` rejects with (fails the test if it resolves). */
 async function rejection<T extends Error>(promise: Promise<unknown>): Promise<T> {
@@ -28,7 +22,7 @@ const BEIJING_10AM = new Date('2026-12-01T02:00:00Z');
 
 describe('SMS one-time codes', () => {
   const clock = new TestClock();
-  const logs = capture();
+  const logs = captureLogs();
   let app: TestApp;
 
   beforeAll(async () => {
