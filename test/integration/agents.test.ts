@@ -5,12 +5,11 @@
  * the unit on /portal/me/entities. Every rule and bad input, and what reaches the audit log.
  */
 import crypto from 'node:crypto';
-import * as client from 'openid-client';
 import { AGENT_LOOKUPS_PER_ACCOUNT, AGENT_LOOKUPS_PER_ADDRESS } from '../../src/authorization/entity-authorization.service.js';
 import { coversSystem } from '../../src/authorization/entity-authorization.repository.js';
 import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, type CreatedAccount } from '../support/accounts.js';
 import { uniqueName } from '../support/identities.js';
-import { TestRelyingParty } from '../support/oidc-rp.js';
+import { TestRelyingParty, tokenError } from '../support/oidc-rp.js';
 import { outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
@@ -38,16 +37,6 @@ function fieldError(html: string, field: string): string | undefined {
 /** Every field that carries an error, with its message. */
 function fieldErrors(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<p class="field__error[^"]*" id="(\w+)-error">([^<]*)<\/p>/g)].map((m) => [m[1]!, m[2]!]));
-}
-
-async function tokenError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof client.ResponseBodyError) return error.error;
-    throw error;
-  }
-  throw new Error('the token request succeeded');
 }
 
 describe('授权代办: a legal account authorizes natural accounts', () => {

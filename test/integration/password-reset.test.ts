@@ -6,13 +6,12 @@
  * browser's), and what a reset does: sessions and refresh tokens end, a login lock is lifted, a
  * one-time credential is used up, the SMS notice, the audit log.
  */
-import * as client from 'openid-client';
 import { loginNameKey } from '../../src/accounts/login-name.js';
 import { RESET_FLOW_TTL_SECONDS } from '../../src/flows/recovery/password-reset-flow.js';
 import { RESET_LIMITS } from '../../src/flows/recovery/password-reset.service.js';
 import { LoginRefused } from '../../src/flows/login/login.service.js';
 import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, uniqueUscc, type CreatedAccount } from '../support/accounts.js';
-import { TestRelyingParty } from '../support/oidc-rp.js';
+import { TestRelyingParty, tokenError } from '../support/oidc-rp.js';
 import { outboxCode } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { captureLogs, startTestApp, type TestApp, unique, uniqueMobile } from '../support/test-app.js';
@@ -32,16 +31,6 @@ function normalized(html: string, typed: string[]): string {
     .replace(/src="data:image\/svg\+xml;base64,[^"]*"/g, 'src="IMAGE"');
   for (const value of typed) text = text.replaceAll(value, 'TYPED');
   return text;
-}
-
-async function tokenError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof client.ResponseBodyError) return error.error;
-    throw error;
-  }
-  throw new Error('the token request succeeded');
 }
 
 describe('password recovery (忘记密码, 登录名重置密码) over HTTP', () => {
