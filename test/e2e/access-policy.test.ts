@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount, type CreatedAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { heading, pageWidth, screenshot, signInAtWindow, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
@@ -38,8 +38,6 @@ describe('access policies in a real browser', () => {
     await Promise.all([rp.close(), legalOnly.close()]);
   });
 
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
   const click = (page: Page, role: 'button' | 'link', name: string) =>
     Promise.all([page.waitForEvent('load'), page.getByRole(role, { name, exact: true }).click()]);
 
@@ -65,10 +63,7 @@ describe('access policies in a real browser', () => {
 
   async function signIn(page: Page, person: CreatedAccount, url?: string) {
     if (url) await page.goto(url);
-    const window = page.getByRole('tabpanel', { name: person.window === 'legal' ? '法人登录' : '自然人登录', exact: true });
-    await window.getByLabel('登录名').fill(person.loginName);
-    await window.getByLabel('密码').fill(person.password);
-    await Promise.all([page.waitForEvent('load'), window.getByRole('button', { name: '登录', exact: true }).click()]);
+    await signInAtWindow(page, person.window === 'legal' ? '法人登录' : '自然人登录', person.loginName, person.password);
   }
 
   test('when an unverified person with two authorizations signs in, then the real-name page leads through My Information and 立即认证 to the picker, and the chosen unit is in act_for', async () => {

@@ -8,9 +8,10 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount, type CreatedAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { heading, screenshot, signInAtWindow, submit, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 'a7e4';
@@ -41,23 +42,10 @@ describe('a unit authorizes an agent, who then signs in to the SME system acting
     await Promise.all([hightech.close(), sme.close()]);
   });
 
-  const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
-
   async function signIn(page: Page, user: CreatedAccount) {
     const window = user.window === 'legal' ? '法人登录' : '自然人登录';
     await page.getByRole('tab', { name: window }).click();
-    const form = page.getByRole('tabpanel', { name: window, exact: true });
-    await form.getByLabel('登录名').fill(user.loginName);
-    await form.getByLabel('密码').fill(user.password);
-    await Promise.all([page.waitForEvent('load'), form.getByRole('button', { name: '登录', exact: true }).click()]);
-  }
-
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
+    await signInAtWindow(page, window, user.loginName, user.password);
   }
 
   /** The person signs in to a system in a fresh browser; resolves with the page where it ended. */
@@ -88,7 +76,7 @@ describe('a unit authorizes an agent, who then signs in to the SME system acting
     await unitPage.getByLabel('科技型中小企业评价系统').check();
     await unitPage.getByLabel('图形验证码', { exact: true }).fill(CAPTCHA_ANSWER);
     await submit(unitPage, '获取验证码');
-    await unitPage.getByLabel('短信验证码').fill(await latestCode(unit.account.mobile));
+    await unitPage.getByLabel('短信验证码').fill(await outboxCode(app, unit.account.mobile));
     await submit(unitPage, '确认授权');
     await unitPage.getByText('授权已保存').waitFor();
     await screenshot(unitPage, 'agent-acts-authorized.png');

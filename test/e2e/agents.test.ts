@@ -6,9 +6,10 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount, type CreatedAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { uniqueName } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 'e2a7';
@@ -37,17 +38,6 @@ describe('授权代办人 in a real browser', () => {
     await app?.close();
     await Promise.all([hightech.close(), sme.close()]);
   });
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  /** Each submit of a server-rendered form loads a new document. */
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
-
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
 
   async function signIn(page: Page, user: CreatedAccount) {
     await page.goto(`${app.url}/portal/me`);
@@ -86,7 +76,7 @@ describe('授权代办人 in a real browser', () => {
     await page.getByLabel('图形验证码', { exact: true }).fill(CAPTCHA_ANSWER);
     await submit(page, '获取验证码');
     await page.getByText('验证码已发送至本单位的预留手机号').waitFor();
-    await page.getByLabel('短信验证码').fill(await latestCode(entity.account.mobile));
+    await page.getByLabel('短信验证码').fill(await outboxCode(app, entity.account.mobile));
     await submit(page, '确认授权');
     await page.getByText('授权已保存').waitFor();
 

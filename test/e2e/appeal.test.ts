@@ -10,11 +10,12 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createLegalAccount, createNaturalAccount, uniqueUscc } from '../support/accounts.js';
-import { APPEAL_TEST_ENV, appealPerson, CAPTCHA_ANSWER, fileAppeal, outboxCode } from '../support/appeals.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { APPEAL_TEST_ENV, appealPerson, CAPTCHA_ANSWER, fileAppeal } from '../support/appeals.js';
+import { overflowsSideways, screenshot, signInAtWindow, signInToConsole, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
-import { createOperator, totpCode } from '../support/review.js';
+import { createOperator } from '../support/review.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 /** A document side drawn by sharp, signed across, so the screenshots show what a reviewer sees. */
@@ -47,18 +48,8 @@ describe('an appeal in a real browser', () => {
   /** A business system's sign-in in the natural window; resolves once the next page has loaded. */
   async function signInAt(page: Page, url: string, loginName: string, password: string) {
     await page.goto(url);
-    const window = page.getByRole('tabpanel', { name: '自然人登录', exact: true });
-    await window.getByLabel('登录名').fill(loginName);
-    await window.getByLabel('密码').fill(password);
-    await Promise.all([page.waitForEvent('load'), window.getByRole('button', { name: '登录', exact: true }).click()]);
+    await signInAtWindow(page, '自然人登录', loginName, password);
   }
-
-  // The project's type check has no DOM lib: only the widths read are described.
-  const overflows = (page: Page) =>
-    page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth > root.clientWidth;
-    });
 
   test('when a person files a natural appeal and a reviewer approves it with TOTP, then the SMS carries the login name and a one-time credential, the status page says approved, and the credential signs in once, through 设置新密码', async () => {
     const name = uniqueName();
@@ -92,11 +83,7 @@ describe('an appeal in a real browser', () => {
     // A reviewer, created as the CLI does, signs in with password + TOTP and approves.
     const reviewer = await createOperator(app, 'reviewer');
     const console = await browser.newPage();
-    await console.goto(`${app.url}/console`);
-    await console.getByLabel('用户名').fill(reviewer.username);
-    await console.getByLabel('密码').fill(reviewer.password);
-    await console.getByLabel('动态验证码').fill(await totpCode(reviewer.totpSecret));
-    await Promise.all([console.waitForURL(/\/console\/queue$/), console.getByRole('button', { name: '登录' }).click()]);
+    await signInToConsole(console, app.url, reviewer);
     await Promise.all([console.waitForURL(/\/console\/appeals\/[^/]+$/), console.getByRole('link', { name: `审核 ${caseNumber}` }).click()]);
     expect(await console.getByRole('heading', { level: 1 }).textContent()).toBe('申诉找回密码审核');
     const match = console.getByRole('row').filter({ hasText: user.loginName });
@@ -157,11 +144,7 @@ describe('an appeal in a real browser', () => {
     });
     const reviewer = await createOperator(app, 'reviewer');
     const console = await browser.newPage();
-    await console.goto(`${app.url}/console`);
-    await console.getByLabel('用户名').fill(reviewer.username);
-    await console.getByLabel('密码').fill(reviewer.password);
-    await console.getByLabel('动态验证码').fill(await totpCode(reviewer.totpSecret));
-    await Promise.all([console.waitForURL(/\/console\/queue$/), console.getByRole('button', { name: '登录' }).click()]);
+    await signInToConsole(console, app.url, reviewer);
     await console.goto(`${app.url}/console/appeals/${caseId}`);
     expect(await console.getByRole('row').filter({ hasText: other.loginName }).getByText('单位名称不一致').isVisible()).toBe(true);
     expect(await console.getByLabel('以申诉的主代办人替换账号的主代办人，并将其手机号码设为预留手机号').isChecked()).toBe(true);
@@ -171,17 +154,17 @@ describe('an appeal in a real browser', () => {
   test('when the appeal pages open on a 375 px phone, then nothing scrolls sideways, and a unit goes from 检索单位 to its form', async () => {
     const phone = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     await phone.goto(`${app.url}/recovery/appeal/natural`);
-    expect(await overflows(phone)).toBe(false);
+    expect(await overflowsSideways(phone)).toBe(false);
     await screenshot(phone, 'appeal-natural-375.png');
 
     await phone.goto(`${app.url}/recovery/appeal/legal`);
-    expect(await overflows(phone)).toBe(false);
+    expect(await overflowsSideways(phone)).toBe(false);
     await phone.getByLabel('单位名称').fill('北京样本科技有限公司');
     await phone.getByLabel('图形验证码').fill(CAPTCHA_ANSWER);
     await phone.getByRole('button', { name: '检索单位' }).click();
     await phone.getByLabel('主代办人证件号码').waitFor();
     expect(await phone.getByLabel('单位名称').inputValue()).toBe('北京样本科技有限公司');
-    expect(await overflows(phone)).toBe(false);
+    expect(await overflowsSideways(phone)).toBe(false);
     await screenshot(phone, 'appeal-legal-375.png');
 
     // Sent empty, the form says what each field needs, and still fits the phone.
@@ -189,11 +172,11 @@ describe('an appeal in a real browser', () => {
     await phone.getByText('请检查填写的内容').waitFor();
     expect(await phone.getByLabel('主代办人证件号码').getAttribute('aria-invalid')).toBe('true');
     expect(await phone.locator('#front-note').textContent()).toBe('请选择要上传的图片');
-    expect(await overflows(phone)).toBe(false);
+    expect(await overflowsSideways(phone)).toBe(false);
     await screenshot(phone, 'appeal-legal-errors-375.png');
 
     await phone.goto(`${app.url}/recovery/appeal/status`);
-    expect(await overflows(phone)).toBe(false);
+    expect(await overflowsSideways(phone)).toBe(false);
     await screenshot(phone, 'appeal-status-375.png');
   });
 });

@@ -8,10 +8,10 @@
  */
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { overflowsSideways, screenshot, signInToConsole, TestBrowser } from '../support/browser.js';
 import { uniqueName } from '../support/identities.js';
 import { createUnit } from '../support/legal-review.js';
-import { createOperator, totpCode } from '../support/review.js';
+import { createOperator } from '../support/review.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** A sample document (an SVG drawn by sharp), so the screenshots show what a reviewer sees. */
@@ -42,12 +42,6 @@ describe('manual verification of a legal entity in a real browser', () => {
   });
 
   const status = (page: Page) => page.locator('.status__value');
-  // The project's type check has no DOM lib: only the widths read are described.
-  const overflows = (page: Page) =>
-    page.evaluate(() => {
-      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return root.scrollWidth > root.clientWidth;
-    });
 
   test('when a unit the registry does not know uploads its three documents and a reviewer approves with TOTP, then My Information shows 已审核认证', async () => {
     const unit = await createUnit(app);
@@ -78,7 +72,7 @@ describe('manual verification of a legal entity in a real browser', () => {
 
     // On a phone the page fits the screen: no sideways scrolling.
     await page.setViewportSize({ width: 375, height: 812 });
-    expect(await overflows(page)).toBe(false);
+    expect(await overflowsSideways(page)).toBe(false);
     await screenshot(page, 'legal-me-375.png');
     await page.setViewportSize({ width: 1280, height: 860 });
 
@@ -97,11 +91,7 @@ describe('manual verification of a legal entity in a real browser', () => {
     // A reviewer signs in with password + TOTP, opens the unit's case and approves.
     const reviewer = await createOperator(app, 'reviewer');
     const console = await browser.newPage();
-    await console.goto(`${app.url}/console`);
-    await console.getByLabel('用户名').fill(reviewer.username);
-    await console.getByLabel('密码').fill(reviewer.password);
-    await console.getByLabel('动态验证码').fill(await totpCode(reviewer.totpSecret));
-    await Promise.all([console.waitForURL(/\/console\/queue$/), console.getByRole('button', { name: '登录' }).click()]);
+    await signInToConsole(console, app.url, reviewer);
     const row = console.getByRole('row').filter({ hasText: unit.loginName });
     expect(await row.getByText('法人实名认证').isVisible()).toBe(true);
     await Promise.all([console.waitForURL(/\/console\/cases\/[^/]+$/), row.getByRole('link', { name: `审核 ${unit.loginName}` }).click()]);

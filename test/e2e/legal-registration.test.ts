@@ -5,11 +5,12 @@
  * into the same sign-in's legal window, which completes with an ID token of account_type legal.
  * Screenshots: test-artifacts/screenshots/legal-register-*.png.
  */
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { uniqueUscc } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 'l3g9'; // fits the captcha field's maxlength
@@ -37,19 +38,7 @@ describe('legal-entity registration in a real browser', () => {
     await rp.close();
   });
 
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  /** A field by its label as people read it (required fields carry a red *). */
-  const label = (scope: Page | Locator, text: string) => scope.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  /** Each submit of the server-rendered form loads a new document. */
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
   const group = (page: Page, name: string) => page.getByRole('group', { name, exact: true });
-
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
 
   test('when a unit registers from a business system\'s sign-in and is in the enterprise register, then 注册完成, and 登录 completes the same sign-in in the legal window with account_type legal and its USCC', async () => {
     const unit = {
@@ -120,7 +109,7 @@ describe('legal-entity registration in a real browser', () => {
     expect(await page.locator('#smsCode-note').textContent()).toContain('验证码已发送至您的手机');
     expect(await label(page, '密码').inputValue()).toBe(PASSWORD);
     expect(await label(rep, '法定代表人证件号码').inputValue()).toBe(unit.rep.documentNumber);
-    await label(agent, '主代办人手机验证码').fill(await latestCode(unit.agent.mobile));
+    await label(agent, '主代办人手机验证码').fill(await outboxCode(app, unit.agent.mobile));
     await label(agent, '主代办人证件号码').fill(unit.agent.documentNumber);
     await label(agent, '主代办人证件有效期至').fill('2045-06-30');
     await page.getByRole('checkbox', { name: /我已阅读并同意/ }).check();
@@ -188,7 +177,7 @@ describe('legal-entity registration in a real browser', () => {
     await label(agent, '图形验证码').fill(CAPTCHA_ANSWER);
     await agent.getByRole('button', { name: '获取验证码', exact: true }).click();
     await page.locator('#smsCode-note').waitFor();
-    await label(agent, '主代办人手机验证码').fill(await latestCode(agentMobile));
+    await label(agent, '主代办人手机验证码').fill(await outboxCode(app, agentMobile));
     await label(agent, '主代办人证件号码').fill(uniqueResidentId());
     await agent.getByLabel('长期有效').check();
     await page.getByRole('checkbox', { name: /我已阅读并同意/ }).check();

@@ -4,7 +4,7 @@
  * screen reader) finds them. Screenshots land in test-artifacts/screenshots/ for people to look at.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { pageWidth, screenshot, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
 
@@ -53,7 +53,6 @@ describe('the login page in a real browser', () => {
 
   // Browser-side code as strings and through ownerDocument: the project's type check has no DOM lib.
   const isFocused = (locator: Locator) => locator.evaluate((el) => el === el.ownerDocument.activeElement);
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
 
   const shot = screenshot;
 

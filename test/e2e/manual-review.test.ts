@@ -7,9 +7,9 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { createNaturalAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { screenshot, signInToConsole, TestBrowser } from '../support/browser.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
-import { createOperator, totpCode } from '../support/review.js';
+import { createOperator } from '../support/review.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** A document side as a PNG drawn by sharp: a card with a few lines of text. */
@@ -72,11 +72,7 @@ describe('manual verification in a real browser', () => {
     // A reviewer, created as the CLI does, signs in with password + TOTP and approves.
     const reviewer = await createOperator(app, 'reviewer');
     const console = await browser.newPage();
-    await console.goto(`${app.url}/console`);
-    await console.getByLabel('用户名').fill(reviewer.username);
-    await console.getByLabel('密码').fill(reviewer.password);
-    await console.getByLabel('动态验证码').fill(await totpCode(reviewer.totpSecret));
-    await Promise.all([console.waitForURL(/\/console\/queue$/), console.getByRole('button', { name: '登录' }).click()]);
+    await signInToConsole(console, app.url, reviewer);
     const row = console.getByRole('row').filter({ hasText: user.loginName });
     await Promise.all([console.waitForURL(/\/console\/cases\/[^/]+$/), row.getByRole('link', { name: `审核 ${user.loginName}` }).click()]);
     expect(await console.getByRole('heading', { level: 1 }).textContent()).toBe('人工实名认证审核');

@@ -4,10 +4,9 @@
  * scrolls sideways. Screenshots: test-artifacts/screenshots/console-migration-*.png.
  */
 import crypto from 'node:crypto';
-import type { Page } from 'playwright-core';
 import { uniqueUscc } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
-import { createOperator, totpCode, type TestOperator } from '../support/review.js';
+import { pageWidth, screenshot, signInToConsole, TestBrowser } from '../support/browser.js';
+import { createOperator } from '../support/review.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 describe('the console’s migration reports in a real browser', () => {
@@ -23,16 +22,6 @@ describe('the console’s migration reports in a real browser', () => {
     await browser.close();
     await app?.close();
   });
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-
-  async function signIn(page: Page, operator: TestOperator) {
-    await page.goto(`${app.url}/console/sign-in`);
-    await page.getByLabel('用户名').fill(operator.username);
-    await page.getByLabel('密码').fill(operator.password);
-    await page.getByLabel('动态验证码').fill(await totpCode(operator.totpSecret));
-    await Promise.all([page.waitForURL(/\/console\/queue$/), page.getByRole('button', { name: '登录' }).click()]);
-  }
 
   /** An apply run as the import leaves it: figures per case and a few records it could not place. */
   async function seedRun() {
@@ -74,7 +63,7 @@ describe('the console’s migration reports in a real browser', () => {
     const { apply, mobile } = await seedRun();
     const admin = await createOperator(app, 'admin');
     const page = await browser.newPage();
-    await signIn(page, admin);
+    await signInToConsole(page, app.url, admin);
 
     await Promise.all([page.waitForURL(/\/console\/migration$/), page.getByRole('link', { name: '迁移报告' }).click()]);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('火炬中心用户转移报告');
@@ -101,7 +90,7 @@ describe('the console’s migration reports in a real browser', () => {
   test('when a reviewer opens the reports’ address, then the page says they are for administrators', async () => {
     const reviewer = await createOperator(app, 'reviewer');
     const page = await browser.newPage();
-    await signIn(page, reviewer);
+    await signInToConsole(page, app.url, reviewer);
     expect(await page.getByRole('link', { name: '迁移报告' }).count()).toBe(0);
     const response = await page.goto(`${app.url}/console/migration`);
     expect(response!.status()).toBe(403);

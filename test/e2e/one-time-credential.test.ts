@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { createNaturalAccount, type CreatedAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { heading, pageWidth, screenshot, signInAtWindow, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
@@ -33,8 +33,6 @@ describe('sign-in with a one-time credential in a real browser', () => {
     await rp.close();
   });
 
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
   const newPassword = (page: Page) => page.getByLabel(/^新密码/);
   const confirmPassword = (page: Page) => page.getByLabel(/^确认新密码/);
   const strength = (page: Page) => page.locator('[data-strength-meter]').getAttribute('data-strength');
@@ -47,10 +45,7 @@ describe('sign-in with a one-time credential in a real browser', () => {
 
   async function signInWithCredential(page: Page, user: CreatedAccount, credential: string, url: string) {
     await page.goto(url);
-    const window = page.getByRole('tabpanel', { name: '自然人登录', exact: true });
-    await window.getByLabel('登录名').fill(user.loginName);
-    await window.getByLabel('密码').fill(credential);
-    await Promise.all([page.waitForEvent('load'), window.getByRole('button', { name: '登录', exact: true }).click()]);
+    await signInAtWindow(page, '自然人登录', user.loginName, credential);
   }
 
   test('when a user signs in to a system with the credential, then 设置新密码 refuses a weak password beside its field and a good one completes the sign-in at the system', async () => {

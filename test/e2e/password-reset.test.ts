@@ -8,8 +8,9 @@
  */
 import type { Page } from 'playwright-core';
 import { createLegalAccount, createNaturalAccount } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 'e2p5';
@@ -37,17 +38,6 @@ describe('password reset by login name in a real browser', () => {
     await app?.close();
     await rp.close();
   });
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
-
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
 
   /** Step 1 of a new flow from the entry page: the login name looked up. */
   async function lookUp(page: Page, loginName: string) {
@@ -108,7 +98,7 @@ describe('password reset by login name in a real browser', () => {
     expect(await page.locator('#smsCode-note').textContent()).toContain('若手机号为该账号的预留手机号，验证码已发送');
     // Asked in place: what was typed stays, the passwords too.
     expect(await label(page, '新密码').inputValue()).toBe(NEW_PASSWORD);
-    await label(page, '短信验证码').fill(await latestCode(natural.account.mobile));
+    await label(page, '短信验证码').fill(await outboxCode(app, natural.account.mobile));
     await screenshot(page, 'recovery-verify.png');
     await submit(page, '确定');
 
@@ -139,7 +129,7 @@ describe('password reset by login name in a real browser', () => {
     await label(page, '新密码').fill(NEW_PASSWORD);
     await label(page, '确认新密码').fill(NEW_PASSWORD);
     await askForCode(page);
-    await label(page, '短信验证码').fill(await latestCode(legal.account.mobile));
+    await label(page, '短信验证码').fill(await outboxCode(app, legal.account.mobile));
     await submit(page, '确定');
     expect(await page.locator('.alert--error').textContent()).toBe('手机号、单位信息或验证码不正确，请核对后重试。如验证码已过期或多次输错，请重新获取。');
     expect(await label(page, '单位名称').inputValue()).toBe('另一家科技有限公司');

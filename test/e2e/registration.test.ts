@@ -6,8 +6,9 @@
  */
 import type { Page } from 'playwright-core';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 'e2r5'; // fits the captcha field's maxlength
@@ -35,19 +36,7 @@ describe('natural-person registration in a real browser', () => {
     await rp.close();
   });
 
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  /** A field by its label as people read it (required fields carry a red *). */
-  const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  /** Each submit of the server-rendered form loads a new document. */
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
   const meter = (page: Page) => page.locator('[data-strength-meter]');
-
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
 
   test('when a person registers from a business system\'s sign-in and is in the register, then 注册完成, and 登录 completes the same sign-in with real_name_status=verified', async () => {
     const person = { name: uniqueName(), documentNumber: uniqueResidentId(), mobile: uniqueMobile(), loginName: unique('web') };
@@ -113,7 +102,7 @@ describe('natural-person registration in a real browser', () => {
     // The captcha was spent: a new one is in place for the next request.
     for (let tries = 0; tries < 40 && (await page.locator('input[name="captchaId"]').inputValue()) === captchaBefore; tries += 1) await page.waitForTimeout(100);
     expect(await page.locator('input[name="captchaId"]').inputValue()).not.toBe(captchaBefore);
-    await label(page, '短信验证码').fill(await latestCode(person.mobile));
+    await label(page, '短信验证码').fill(await outboxCode(app, person.mobile));
     await page.getByRole('checkbox', { name: /我已阅读并同意/ }).check();
     await submit(page, '注册账号');
 

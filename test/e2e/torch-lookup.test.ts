@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createNaturalAccount, uniqueUscc } from '../support/accounts.js';
-import { screenshot, TestBrowser } from '../support/browser.js';
+import { label, pageWidth, screenshot, submit, TestBrowser } from '../support/browser.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 
 const CAPTCHA_ANSWER = 't7ch';
@@ -43,17 +44,6 @@ describe('火炬中心账号检索 in a real browser', () => {
     return { case: outcome.case, loginName: outcome.login_name };
   }
   const hex = (algorithm: string, text: string) => crypto.createHash(algorithm).update(text, 'utf8').digest('hex');
-
-  const pageWidth = async (page: Page) => Number(await page.evaluate('document.scrollingElement.scrollWidth'));
-  const label = (page: Page, text: string) => page.getByLabel(new RegExp(`^${text}\\s*\\*?$`));
-  const submit = (page: Page, name: string) => Promise.all([page.waitForEvent('load'), page.getByRole('button', { name, exact: true }).click()]);
-
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
 
   async function signIn(page: Page, window: '自然人登录' | '法人登录', loginName: string, password: string) {
     const form = page.getByRole('tabpanel', { name: window, exact: true });
@@ -131,7 +121,7 @@ describe('火炬中心账号检索 in a real browser', () => {
     await label(page, '图形验证码').fill(CAPTCHA_ANSWER);
     await page.getByRole('button', { name: '获取验证码', exact: true }).click();
     await page.locator('#smsCode-note.field__ok').waitFor();
-    await label(page, '短信验证码').fill(await latestCode(mobile));
+    await label(page, '短信验证码').fill(await outboxCode(app, mobile));
     expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, 'torch-lookup-personal-form-phone.png');
     await submit(page, '检索');

@@ -5,16 +5,16 @@
  * the unit on /portal/me/entities. Every rule and bad input, and what reaches the audit log.
  */
 import crypto from 'node:crypto';
-import * as client from 'openid-client';
 import { AGENT_LOOKUPS_PER_ACCOUNT, AGENT_LOOKUPS_PER_ADDRESS } from '../../src/authorization/entity-authorization.service.js';
 import { coversSystem } from '../../src/authorization/entity-authorization.repository.js';
 import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, type CreatedAccount } from '../support/accounts.js';
 import { uniqueName } from '../support/identities.js';
-import { TestRelyingParty } from '../support/oidc-rp.js';
+import { TestRelyingParty, tokenError } from '../support/oidc-rp.js';
+import { outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
 import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
-import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { alertText, hiddenInput, inputValue, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'agt7';
 const AGENTS = '/portal/me/agents';
@@ -37,22 +37,6 @@ function fieldError(html: string, field: string): string | undefined {
 /** Every field that carries an error, with its message. */
 function fieldErrors(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<p class="field__error[^"]*" id="(\w+)-error">([^<]*)<\/p>/g)].map((m) => [m[1]!, m[2]!]));
-}
-
-/** The value attribute of the input with this id. */
-function inputValue(html: string, id: string): string | undefined {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  return tag ? (/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '') : undefined;
-}
-
-async function tokenError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof client.ResponseBodyError) return error.error;
-    throw error;
-  }
-  throw new Error('the token request succeeded');
 }
 
 describe('授权代办: a legal account authorizes natural accounts', () => {
@@ -102,16 +86,11 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
     return agent.request(`${app.url}${AGENTS}`, { form });
   }
 
-  async function outboxCodes(mobile: string): Promise<string[]> {
-    const messages = await app.context.smsOutbox.recent({ mobile, limit: 10 });
-    return messages.map((message) => /验证码 (\d{6})/.exec(message.text)![1]!);
-  }
-
   /** 获取验证码 with the captcha answered; returns the code the outbox "sent" to the unit's mobile. */
   async function sendCode(agent: UserAgent, entity: CreatedAccount, input: AgentFormInput) {
     const sent = await post(agent, { ...input, action: 'send_code', captcha: CAPTCHA_ANSWER });
     expect(sent.status).toBe(200);
-    const [code] = await outboxCodes(entity.account.mobile);
+    const [code] = await outboxCodes(app, entity.account.mobile);
     expect(code).toMatch(/^\d{6}$/);
     return { code: code!, page: sent.body };
   }
@@ -152,7 +131,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       expect(sent.body).toContain('本单位尚未完成实名认证，暂不能授权代办人');
       const granted = await post(agent, { ...formFor(person), action: 'grant', smsCode: '123456' });
       expect(granted.status).toBe(403);
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
       expect(await activeRows(entity)).toHaveLength(0);
     });
 
@@ -199,7 +178,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       expect(message!.text).toContain('您正在授权代办人');
       expect(message!.template).toBe('code_authorize');
 
-      const code = (await outboxCodes(entity.account.mobile))[0]!;
+      const code = (await outboxCodes(app, entity.account.mobile))[0]!;
       const granted = await post(agent, { ...formFor(person), action: 'grant', smsCode: code });
       expect(granted.status).toBe(303);
       expect(granted.location).toBe(`${app.url}${AGENTS}?saved=granted`);
@@ -301,7 +280,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       }
       const withoutField = (html: string) => html.replace(/value="[^"]*"/g, '').replace(/src="data:[^"]*"/g, '');
       expect(withoutField(unknown.body)).toBe(withoutField(wrongName.body));
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
 
       // The same at 确认授权, before the code is looked at.
       const granted = await post(agent, { ...formFor(person, { name: uniqueName() }), action: 'grant', smsCode: '123456' });
@@ -315,7 +294,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       const response = await post(agent, { loginName: entity.loginName.toUpperCase(), name: entity.account.legal!.orgName, scope: 'all', action: 'send_code', captcha: CAPTCHA_ANSWER });
       expect(response.status).toBe(400);
       expect(fieldError(response.body, 'loginName')).toBe('不能授权本单位自己的账号');
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
     });
 
     test('when the agent’s account is disabled, then it cannot be authorized', async () => {
@@ -326,7 +305,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       const response = await post(agent, { ...formFor(person), action: 'send_code', captcha: CAPTCHA_ANSWER });
       expect(response.status).toBe(400);
       expect(fieldError(response.body, 'agent')).toBe('该自然人账号已停用，不能被授权代办');
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
     });
 
     test('when fields are empty, then each says what is missing, and what was typed stays', async () => {
@@ -357,7 +336,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       expect(unknownSystem.body).toMatch(new RegExp(`value="${rp.clientId}" checked`));
       const portal = await post(agent, { ...formFor(person, { scope: 'some', systems: ['portal'] }), action: 'grant', smsCode: '123456' });
       expect(fieldError(portal.body, 'systems')).toBe('所选的业务系统不存在，请重新勾选');
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
     });
 
     test('when the captcha is missing or wrong, then no code is sent', async () => {
@@ -370,7 +349,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       const wrong = await post(agent, { ...formFor(person), action: 'send_code', captcha: 'nope' });
       expect(wrong.status).toBe(400);
       expect(fieldError(wrong.body, 'captcha')).toBeDefined();
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
     });
 
     test('when the SMS code is wrong, missing or expired, then nothing is authorized; a right code then works once', async () => {
@@ -407,7 +386,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       const entity = await verifiedEntity();
       const person = await naturalAgent();
       await app.context.smsCodes.requestCode({ mobile: entity.account.mobile, purpose: 'change_mobile', ip: uniqueIp() });
-      const [code] = await outboxCodes(entity.account.mobile);
+      const [code] = await outboxCodes(app, entity.account.mobile);
       const agent = await signIn(entity);
       const response = await post(agent, { ...formFor(person), action: 'grant', smsCode: code! });
       expect(fieldError(response.body, 'smsCode')).toBe('请先获取短信验证码（每个验证码只能使用一次）');
@@ -420,7 +399,7 @@ describe('授权代办: a legal account authorizes natural accounts', () => {
       const agent = await signIn(entity);
       const response = await post(agent, { ...formFor(person), action: 'send_code', captcha: CAPTCHA_ANSWER }, { csrf: false });
       expect(response.status).toBe(403);
-      expect(await outboxCodes(entity.account.mobile)).toEqual([]);
+      expect(await outboxCodes(app, entity.account.mobile)).toEqual([]);
 
       expect((await authorize(agent, entity, formFor(person))).status).toBe(303);
       const [row] = await activeRows(entity);

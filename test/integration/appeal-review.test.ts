@@ -4,7 +4,6 @@
  * or main agent replaced, SMS after commit), approval with several matches and with none, rejection
  * (reason by SMS, account unchanged), the status page after each, and the audit trail.
  */
-import type { DestinationStream } from 'pino';
 import type { Appeal } from '../../src/flows/appeal/appeal.rules.js';
 import { createLegalAccount, createNaturalAccount, uniqueIp, uniqueUscc } from '../support/accounts.js';
 import { APPEAL_TEST_ENV, appealAgent, appealPerson, CAPTCHA_ANSWER, fileAppeal } from '../support/appeals.js';
@@ -12,13 +11,8 @@ import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { unitPerson } from '../support/legal-review.js';
 import { consoleSignIn, createOperator, plainImage, type TestOperator } from '../support/review.js';
-import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
+import { captureLogs, startTestApp, type TestApp, uniqueMobile } from '../support/test-app.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
-
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
 
 /** The login name and one-time credential of an "approved" SMS. */
 function approvalText(text: string): { loginName: string; credential: string } {
@@ -41,7 +35,7 @@ const legalAppeal = (uscc: string, overrides: Partial<Extract<Appeal, { kind: 'l
 
 describe('appeals in the review console', () => {
   let app: TestApp;
-  const logs = capture();
+  const logs = captureLogs();
   let reviewer: TestOperator;
   let agent: UserAgent;
 

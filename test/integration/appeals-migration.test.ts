@@ -1,45 +1,34 @@
 import crypto from 'node:crypto';
-import knexFactory from 'knex';
-import { createDatabase, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import { migrateLatest } from '../../src/db/migrate.js';
-import { createLogger } from '../../src/logger.js';
-import { createServices, type AppContext } from '../../src/services.js';
-import { loadSettings } from '../../src/settings.js';
+import type { AppContext } from '../../src/services.js';
 import * as migration from '../../migrations/20261129001300_appeals.js';
 import { appealPerson } from '../support/appeals.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
+import { OwnDatabase, servicesOver } from '../support/own-database.js';
 import { plainImage } from '../support/review.js';
-import { STRONG_PASSWORD, TEST_PII_KEY, testDatabaseUrl, unique, uniqueMobile } from '../support/test-app.js';
+import { outboxCode } from '../support/sms-outbox.js';
+import { STRONG_PASSWORD, unique, uniqueMobile } from '../support/test-app.js';
 
 /** The migration runs down and up on a database of its own, so other tests' tables stay put. */
 describe('the appeals migration', () => {
-  const name = `migration_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: testDatabaseUrl() });
+  const own = new OwnDatabase();
   let database: Database;
   let services: AppContext;
 
   beforeAll(async () => {
-    await admin.raw(`create database ${name}`);
-    const url = new URL(testDatabaseUrl());
-    url.pathname = `/${name}`;
-    database = await createDatabase({ kind: 'postgres', url: url.toString() });
-    await migrateLatest(database.db);
-    services = createServices(loadSettings({ NODE_ENV: 'test', PII_KEY: TEST_PII_KEY }), createLogger('silent'), database.db, { metadata: [], relyingParties: new Map() });
+    database = await own.open();
+    services = servicesOver(database.db);
   });
-  afterAll(async () => {
-    await database?.close();
-    await admin.raw(`drop database if exists ${name}`);
-    await admin.destroy();
-  });
+  afterAll(() => own.close());
 
   /** An appeal filed as the routes file it, its code read from the outbox. */
   async function fileAppeal() {
     const person = appealPerson();
     const ip = '127.0.0.9';
     await services.smsCodes.requestCode({ mobile: person.mobile, purpose: 'appeal', ip });
-    const [message] = await services.smsOutbox.recent({ mobile: person.mobile, limit: 1 });
     const images = { front: await services.uploads.check({ bytes: await plainImage('jpeg') }), back: await services.uploads.check({ bytes: await plainImage('png') }) };
-    return services.appeals.submit({ appeal: { kind: 'natural', person }, images, smsCode: /验证码 (\d{6})/.exec(message!.text)![1]!, ip });
+    return services.appeals.submit({ appeal: { kind: 'natural', person }, images, smsCode: await outboxCode({ context: services }, person.mobile), ip });
   }
 
   test('when it is reverted, then appeals and their images go and verification cases stay; a case needs an account again; re-applied, appeals file again', async () => {

@@ -14,7 +14,6 @@ import {
   legalFields,
   multipart,
   naturalFields,
-  outboxCode,
   png,
   postLegalAppeal,
   postNaturalAppeal,
@@ -24,6 +23,7 @@ import {
 } from '../support/appeals.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { plainImage } from '../support/review.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
 import { alertText, hiddenInput, type UserAgent } from '../support/user-agent.js';
 

@@ -1,28 +1,16 @@
-import crypto from 'node:crypto';
-import knexFactory from 'knex';
-import { createDatabase, type Database } from '../../src/db/database.js';
-import { migrateLatest } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/database.js';
 import * as migration from '../../migrations/20261129000900_authorize_sms_purpose.js';
-import { testDatabaseUrl } from '../support/test-app.js';
+import { OwnDatabase } from '../support/own-database.js';
 
 /** The migration runs down and up on a database of its own, so other tests' tables stay put. */
 describe('the authorize SMS purpose migration', () => {
-  const name = `migration_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: testDatabaseUrl() });
+  const own = new OwnDatabase();
   let database: Database;
 
   beforeAll(async () => {
-    await admin.raw(`create database ${name}`);
-    const url = new URL(testDatabaseUrl());
-    url.pathname = `/${name}`;
-    database = await createDatabase({ kind: 'postgres', url: url.toString() });
-    await migrateLatest(database.db);
+    database = await own.open();
   });
-  afterAll(async () => {
-    await database?.close();
-    await admin.raw(`drop database if exists ${name}`);
-    await admin.destroy();
-  });
+  afterAll(() => own.close());
 
   const insertCode = (purpose: string) =>
     database.db('sms_codes').insert({ mobile_index: 'x', purpose, code_hash: 'h', ip: '127.0.0.1', created_at: new Date(), expires_at: new Date() });

@@ -3,10 +3,9 @@
  * password as a step of the sign-in (the change_password prompt): driven by real relying parties
  * (openid-client) against the OP on PostgreSQL.
  */
-import * as client from 'openid-client';
 import { loginNameKey } from '../../src/accounts/login-name.js';
 import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, type CreatedAccount } from '../support/accounts.js';
-import { TestRelyingParty } from '../support/oidc-rp.js';
+import { TestRelyingParty, tokenError } from '../support/oidc-rp.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
 import { alertText, formAction, hiddenInput, UserAgent } from '../support/user-agent.js';
@@ -16,17 +15,6 @@ const NEW_PASSWORD = 'Brand-New-Pass-2026';
 const DAY = 24 * 3600;
 
 type Page = { url: string; status: number; body: string };
-
-/** The OAuth error code openid-client reports for a refused token request. */
-async function tokenError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof client.ResponseBodyError) return error.error;
-    throw error;
-  }
-  throw new Error('the token request succeeded');
-}
 
 /** The message under a form field, and whether the control is marked invalid and described by it. */
 function fieldError(html: string, name: string): string | undefined {

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { EnterpriseRegistryUnavailable, type EntityQuery } from '../../src/verification/enterprise-registry.js';
 import { HttpEnterpriseRegistry } from '../../src/verification/http.enterprise-registry.js';
 import { createLegalAccount, uniqueUscc } from '../support/accounts.js';
+import { json } from '../support/fake-check-server.js';
 import { FakeEnterpriseRegistry } from '../support/fake-enterprise-registry.js';
-import { json } from '../support/fake-identity-authority.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
 

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpIdentityAuthority } from '../../src/verification/http.identity-authority.js';
 import { IdentityAuthorityUnavailable, type IdentityQuery } from '../../src/verification/identity-authority.js';
-import { FakeIdentityAuthority, json } from '../support/fake-identity-authority.js';
+import { json } from '../support/fake-check-server.js';
+import { FakeIdentityAuthority } from '../support/fake-identity-authority.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 
 /** The rejection's reason, or a failure when the adapter gave a verdict instead. */

@@ -1,21 +1,11 @@
 import path from 'node:path';
 import { createDatabase } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
-import { createServices } from '../../src/services.js';
-import { loadSettings, SettingsError } from '../../src/settings.js';
+import { loadSettings } from '../../src/settings.js';
 import { HttpIdentityAuthority } from '../../src/verification/http.identity-authority.js';
 import { ReferenceRegisterIdentityAuthority } from '../../src/verification/reference-register.identity-authority.js';
 import { TEST_PII_KEY, testDatabaseUrl } from '../support/test-app.js';
-
-function settingsError(env: Record<string, string>): string {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return (error as Error).message;
-  }
-  throw new Error('the settings loaded');
-}
+import { servicesOver } from '../support/own-database.js';
+import { settingsError } from '../support/settings.js';
 
 // Everything else production requires is set, so each test meets only the authority rule it is about.
 const production = {
@@ -38,7 +28,7 @@ describe('identity-authority settings', () => {
   });
 
   test('when IDENTITY_AUTHORITY is not set in production, then start-up stops naming it', () => {
-    expect(settingsError(production)).toMatch(/^IDENTITY_AUTHORITY: required when NODE_ENV=production/);
+    expect(settingsError(production).message).toMatch(/^IDENTITY_AUTHORITY: required when NODE_ENV=production/);
   });
 
   test('when production chooses either authority explicitly, then it starts', () => {
@@ -52,36 +42,35 @@ describe('identity-authority settings', () => {
   });
 
   test('when the http authority lacks its URL or token, then start-up stops naming the missing one', () => {
-    expect(settingsError({ ...http, IDENTITY_AUTHORITY_URL: '' })).toMatch(/^IDENTITY_AUTHORITY_URL: required/);
-    expect(settingsError({ ...http, IDENTITY_AUTHORITY_TOKEN: '' })).toMatch(/^IDENTITY_AUTHORITY_TOKEN: required/);
+    expect(settingsError({ ...http, IDENTITY_AUTHORITY_URL: '' }).message).toMatch(/^IDENTITY_AUTHORITY_URL: required/);
+    expect(settingsError({ ...http, IDENTITY_AUTHORITY_TOKEN: '' }).message).toMatch(/^IDENTITY_AUTHORITY_TOKEN: required/);
   });
 
   test('when the http authority URL is plain http in production, then start-up stops; outside production it is allowed', () => {
     const plain = { ...http, IDENTITY_AUTHORITY_URL: 'http://authority.example.gov.cn/check' };
-    expect(settingsError({ ...production, ...plain })).toMatch(/^IDENTITY_AUTHORITY_URL: must be an https:\/\//);
+    expect(settingsError({ ...production, ...plain }).message).toMatch(/^IDENTITY_AUTHORITY_URL: must be an https:\/\//);
     expect(loadSettings(plain).identityAuthority.kind).toBe('http');
   });
 
   test('when the URL is not a URL, then the error names it without echoing it (it may carry credentials)', () => {
-    const message = settingsError({ ...http, IDENTITY_AUTHORITY_URL: 'ftp://user:hunter2@authority' });
+    const message = settingsError({ ...http, IDENTITY_AUTHORITY_URL: 'ftp://user:hunter2@authority' }).message;
     expect(message).toMatch(/^IDENTITY_AUTHORITY_URL: /);
     expect(message).not.toContain('hunter2');
   });
 
   test.each(['abc', '50', '60001'])('when IDENTITY_AUTHORITY_TIMEOUT_MS is %s, then start-up stops naming it', (value) => {
-    expect(settingsError({ ...http, IDENTITY_AUTHORITY_TIMEOUT_MS: value })).toMatch(/^IDENTITY_AUTHORITY_TIMEOUT_MS: /);
+    expect(settingsError({ ...http, IDENTITY_AUTHORITY_TIMEOUT_MS: value }).message).toMatch(/^IDENTITY_AUTHORITY_TIMEOUT_MS: /);
   });
 
   test('when IDENTITY_AUTHORITY is neither reference nor http, or the register file is missing, then start-up stops naming it', () => {
-    expect(settingsError({ IDENTITY_AUTHORITY: 'ldap' })).toMatch(/^IDENTITY_AUTHORITY: must be reference or http/);
-    expect(settingsError({ REFERENCE_REGISTER_FILE: 'config/no-such-register.json' })).toMatch(/^REFERENCE_REGISTER_FILE: no such file/);
+    expect(settingsError({ IDENTITY_AUTHORITY: 'ldap' }).message).toMatch(/^IDENTITY_AUTHORITY: must be reference or http/);
+    expect(settingsError({ REFERENCE_REGISTER_FILE: 'config/no-such-register.json' }).message).toMatch(/^REFERENCE_REGISTER_FILE: no such file/);
   });
 
   test('when the services are built, then the settings choose the adapter: http with its timeout, or the reference register', async () => {
     const database = await createDatabase({ kind: 'postgres', url: testDatabaseUrl() });
     try {
-      const build = (env: Record<string, string>) =>
-        createServices(loadSettings({ NODE_ENV: 'test', PII_KEY: TEST_PII_KEY, ...env }), createLogger('silent'), database.db, { metadata: [], relyingParties: new Map() });
+      const build = (env: Record<string, string>) => servicesOver(database.db, env);
       expect(build({ ...http, IDENTITY_AUTHORITY_TIMEOUT_MS: '1234' }).identityAuthority).toBeInstanceOf(HttpIdentityAuthority);
       expect(build({}).identityAuthority).toBeInstanceOf(ReferenceRegisterIdentityAuthority);
     } finally {

@@ -6,11 +6,12 @@
  */
 import type { NewAccount } from '../../src/accounts/account.service.js';
 import { createNaturalAccount, credentials, uniqueIp, uniqueUscc, type CreatedAccount } from '../support/accounts.js';
+import { json } from '../support/fake-check-server.js';
 import { FakeEnterpriseRegistry } from '../support/fake-enterprise-registry.js';
-import { json } from '../support/fake-identity-authority.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { createUnit as createUnitIn, openLegalCase, type CreatedUnit } from '../support/legal-review.js';
 import { createOperator } from '../support/review.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
 import { hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -318,7 +319,6 @@ describe('修改法人信息 on My Information', () => {
     const unit = await createUnit();
     const { agent } = await signedIn(unit);
     const newMobile = uniqueMobile();
-    const lastCode = async (mobile: string) => /\d{6}/.exec((await app.context.smsOutbox.recent({ mobile, limit: 1 }))[0]!.text)![0];
     const mobileForm = async (fields: Record<string, string>) => {
       const page = await agent.request(`${app.url}/portal/me`);
       const captchaId = hiddenInput(page.body, 'captchaId')!;
@@ -326,7 +326,7 @@ describe('修改法人信息 on My Information', () => {
     };
     await mobileForm({ action: 'send_old' });
     await mobileForm({ action: 'send_new' });
-    const changed = await mobileForm({ action: 'change', oldCode: await lastCode(unit.account.mobile), newCode: await lastCode(newMobile) });
+    const changed = await mobileForm({ action: 'change', oldCode: await outboxCode(app, unit.account.mobile), newCode: await outboxCode(app, newMobile) });
     expect(changed.location).toBe(`${app.url}/portal/me?saved=mobile`);
     expect((await accountOf(unit.account.id)).mobile).toBe(newMobile);
     expect((await blocksOf(unit.account.id)).mainAgent).toMatchObject({ name: unit.agent.name, mobile: newMobile, documentNumber: unit.agent.documentNumber });

@@ -6,50 +6,20 @@
  * reference register, the result page, and what must never be stored or logged in clear.
  */
 import crypto from 'node:crypto';
-import type { DestinationStream } from 'pino';
 import { CHECKS_PER_WINDOW } from '../../src/flows/registration/registration-form.js';
 import { EnterpriseRegistryUnavailable, type EnterpriseRegistry } from '../../src/verification/enterprise-registry.js';
 import { uniqueIp, uniqueUscc } from '../support/accounts.js';
 import { answers, FakeGateway } from '../support/fake-sms-gateways.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
+import { outboxCode, outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
-import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
-import { hiddenInput, UserAgent } from '../support/user-agent.js';
+import { captureLogs, startTestApp, STRONG_PASSWORD, type TestApp, unique, uniqueMobile } from '../support/test-app.js';
+import { currentStep, errorFields, fieldNote, hiddenInput, hrefs, inputValue, selectedOption, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'leg7';
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
-/** A pino destination that keeps every line written to it. */
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
-
 type Form = Record<string, string>;
-
-/** The field message the page shows under `field`: its kind (error/ok) and text. */
-function note(html: string, field: string): { kind: string; text: string } | undefined {
-  const match = new RegExp(`<p class="field__(error|ok)" id="${field}-note"[^>]*>([^<]*)</p>`).exec(html);
-  return match ? { kind: match[1]!, text: match[2]! } : undefined;
-}
-
-/** The fields that carry an error message on the page. */
-function errorFields(html: string): string[] {
-  return [...html.matchAll(/<p class="field__error" id="(\w+)-note"/g)].map((m) => m[1]!).sort();
-}
-
-/** The value attribute of the input with this id ('' when it has none). */
-function inputValue(html: string, id: string): string | undefined {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  if (!tag) return undefined;
-  return /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '';
-}
-
-/** The value of the selected option of the select with this id. */
-function selected(html: string, id: string): string | undefined {
-  const select = new RegExp(`<select\\b[^>]*\\bid="${id}"[\\s\\S]*?</select>`).exec(html)?.[0] ?? '';
-  return /<option value="([^"]*)" selected>/.exec(select)?.[1];
-}
 
 /** The checked radio button of the group `name`, if one is. */
 function checkedRadio(html: string, name: string): string | undefined {
@@ -57,14 +27,6 @@ function checkedRadio(html: string, name: string): string | undefined {
 }
 
 const isChecked = (html: string, id: string) => new RegExp(`<input type="checkbox" id="${id}" name="${id}" checked`).test(html);
-
-/** The step of 填写账号及用户信息 → 用户实名认证 → 注册完成 marked current, with its label. */
-function currentStep(html: string): string | undefined {
-  const match = /aria-current="step">\s*<span class="steps__number">(\d)<\/span>\s*([^<]+?)\s*<\/li>/.exec(html);
-  return match ? `${match[1]} ${match[2]}` : undefined;
-}
-
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 /** A USCC with a wrong check character. */
 function withWrongCheck(uscc: string): string {
@@ -77,7 +39,7 @@ const RADIO_GROUPS = new Set(['registrationRegion', 'orgType']);
 describe('legal-entity registration (单位用户（法人）注册) over HTTP', () => {
   let app: TestApp;
   const clock = new TestClock();
-  const logs = capture();
+  const logs = captureLogs();
 
   beforeAll(async () => {
     app = await startTestApp({
@@ -139,16 +101,11 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
   const listInRegister = (form: Form) =>
     app.context.referenceEntities.upsert([{ uscc: form.uscc!.toUpperCase(), orgName: form.orgName!, legalRepresentativeName: form.repName! }]);
 
-  async function outboxCodes(mobile: string): Promise<string[]> {
-    const messages = await app.context.smsOutbox.recent({ mobile, limit: 10 });
-    return messages.map((message) => /验证码 (\d{6})/.exec(message.text)![1]!);
-  }
-
   /** 获取验证码 with the captcha answered; returns the code the outbox "sent" to the main agent. */
   async function sendCode(agent: UserAgent, page: string, form: Form, query = ''): Promise<{ code: string; page: string }> {
     const sent = await post(agent, page, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER }, query);
     expect(sent.status).toBe(200);
-    const [code] = await outboxCodes(form.agentMobile!);
+    const [code] = await outboxCodes(app, form.agentMobile!);
     expect(code).toMatch(/^\d{6}$/);
     return { code: code!, page: sent.body };
   }
@@ -179,8 +136,8 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       }
       for (const prefix of ['rep', 'agent']) {
         for (const field of ['Name', 'Mobile', 'DocumentNumber', 'DocumentValidUntil']) expect(inputValue(page, `${prefix}${field}`)).toBe('');
-        expect(selected(page, `${prefix}IdentityType`)).toBe('mainland');
-        expect(selected(page, `${prefix}DocumentType`)).toBe('resident_id');
+        expect(selectedOption(page, `${prefix}IdentityType`)).toBe('mainland');
+        expect(selectedOption(page, `${prefix}DocumentType`)).toBe('resident_id');
       }
       expect(checkedRadio(page, 'registrationRegion')).toBe('domestic');
       expect(checkedRadio(page, 'orgType')).toBeUndefined();
@@ -275,7 +232,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const form = change(validForm());
       const response = await post(agent, page, 'register', form);
       expect(response.status).toBe(400);
-      expect(note(response.body, field)).toEqual({ kind: 'error', text: message });
+      expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text: message });
       expect(errorFields(response.body)).toEqual([field]);
       expect(response.body).toContain('请检查填写的内容');
       if (RADIO_GROUPS.has(field)) {
@@ -325,8 +282,8 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       expect(checkedRadio(response.body, 'orgType')).toBe('social_organization');
       expect(inputValue(response.body, 'uscc')).toBe('91110108abc');
       expect(inputValue(response.body, 'registrationNumber')).toBe('HRB 12345/B');
-      expect(selected(response.body, 'repIdentityType')).toBe('other');
-      expect(selected(response.body, 'repDocumentType')).toBe('passport');
+      expect(selectedOption(response.body, 'repIdentityType')).toBe('other');
+      expect(selectedOption(response.body, 'repDocumentType')).toBe('passport');
       expect(inputValue(response.body, 'repDocumentNumber')).toBe('E12345678');
       expect(isChecked(response.body, 'repDocumentLongTerm')).toBe(true);
       expect(isChecked(response.body, 'agentDocumentLongTerm')).toBe(false);
@@ -349,7 +306,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const { code, page: afterSms } = await sendCode(agent, page, second);
       const taken = await post(agent, afterSms, 'register', { ...second, smsCode: code });
       expect(taken.status).toBe(400);
-      expect(note(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
+      expect(fieldNote(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
       expect(errorFields(taken.body)).toEqual(['loginName']);
       expect(inputValue(taken.body, 'smsCode')).toBe(code);
 
@@ -379,10 +336,10 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const form = validForm();
       const response = await post(agent, page, 'send_sms', { ...form, captcha: 'nope' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
+      expect(fieldNote(response.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
       expect(hiddenInput(response.body, 'captchaId')).not.toBe(hiddenInput(page, 'captchaId'));
       expect(inputValue(response.body, 'agentMobile')).toBe(form.agentMobile);
-      expect(await outboxCodes(form.agentMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.agentMobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed without a captcha, then 400 with the captcha message and no SMS', async () => {
@@ -390,15 +347,15 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const form = validForm();
       const response = await post(agent, page, 'send_sms', { ...form, captcha: ' ' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
-      expect(await outboxCodes(form.agentMobile!)).toEqual([]);
+      expect(fieldNote(response.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
+      expect(await outboxCodes(app, form.agentMobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed with a bad main agent mobile, then 400 with the message under that mobile and no SMS', async () => {
       const { agent, page } = await openForm();
       const response = await post(agent, page, 'send_sms', { ...validForm(), agentMobile: '1391234', captcha: CAPTCHA_ANSWER });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'agentMobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
+      expect(fieldNote(response.body, 'agentMobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
       expect(errorFields(response.body)).toEqual(['agentMobile']);
     });
 
@@ -407,14 +364,14 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const form = validForm({ orgType: 'public_institution' });
       const response = await post(agent, page, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER });
       expect(response.status).toBe(200);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'ok', text: '验证码已发送至您的手机，5 分钟内有效；60 秒后可重新获取。' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'ok', text: '验证码已发送至您的手机，5 分钟内有效；60 秒后可重新获取。' });
       expect(inputValue(response.body, 'orgName')).toBe(form.orgName);
       expect(inputValue(response.body, 'uscc')).toBe(form.uscc);
       expect(inputValue(response.body, 'repDocumentNumber')).toBe(form.repDocumentNumber);
       expect(checkedRadio(response.body, 'orgType')).toBe('public_institution');
       const [message] = await app.context.smsOutbox.recent({ mobile: form.agentMobile!, limit: 10 });
       expect(message).toMatchObject({ mobile: form.agentMobile, template: 'code_register' });
-      expect(await outboxCodes(form.repMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.repMobile!)).toEqual([]);
     });
 
     test('when a second code is asked within 60 s, then 429 with the wait in seconds, and no second SMS', async () => {
@@ -424,8 +381,8 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const again = await post(agent, afterSms, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER });
       expect(again.status).toBe(429);
       expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(note(again.body, 'smsCode')?.text).toMatch(/^验证码已发送，请 \d+ 秒后再重新获取$/);
-      expect(await outboxCodes(form.agentMobile!)).toHaveLength(1);
+      expect(fieldNote(again.body, 'smsCode')?.text).toMatch(/^验证码已发送，请 \d+ 秒后再重新获取$/);
+      expect(await outboxCodes(app, form.agentMobile!)).toHaveLength(1);
     });
 
     test('when the code is asked in place (POST /sms/code, as the page\'s script does), then it registers the form', async () => {
@@ -436,7 +393,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
         headers: { accept: 'application/json', 'x-csrf-token': hiddenInput(page, 'csrf')! },
       });
       expect(sent.status).toBe(200);
-      const [code] = await outboxCodes(form.agentMobile!);
+      const [code] = await outboxCodes(app, form.agentMobile!);
       expect((await post(agent, page, 'register', { ...form, smsCode: code! })).status).toBe(303);
     });
 
@@ -447,7 +404,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
       const response = await post(agent, afterSms, 'register', { ...form, smsCode: wrong });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码错误，还可尝试 4 次' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码错误，还可尝试 4 次' });
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
     });
 
@@ -458,7 +415,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const { code, page: afterSms } = await sendCode(agent, page, { ...form, agentMobile: form.repMobile! });
       const response = await post(agent, afterSms, 'register', { ...form, smsCode: code });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
     });
 
@@ -469,7 +426,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       clock.advance(5 * 60 + 1);
       const response = await post(agent, afterSms, 'register', { ...form, smsCode: code });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码已过期，请重新获取' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码已过期，请重新获取' });
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
     });
 
@@ -481,7 +438,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const again = validForm({ agentMobile: form.agentMobile!, smsCode: code });
       const response = await post(agent, page, 'register', again);
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
       expect(await accountIdOf(again.loginName!)).toBeUndefined();
     });
   });
@@ -491,11 +448,11 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const { agent, page } = await openForm();
       const free = await post(agent, page, 'check_login_name', { loginName: unique('free') });
       expect(free.status).toBe(200);
-      expect(note(free.body, 'loginName')).toEqual({ kind: 'ok', text: '该登录名可以使用。' });
+      expect(fieldNote(free.body, 'loginName')).toEqual({ kind: 'ok', text: '该登录名可以使用。' });
       const form = validForm();
       expect((await register(form)).submitted.status).toBe(303);
       const taken = await post(agent, page, 'check_login_name', { loginName: form.loginName!.toUpperCase() });
-      expect(note(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
+      expect(fieldNote(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
     });
 
     test('when a unit name is checked, then it exists once a legal account uses it (full-width brackets and spaces alike), and not before', async () => {
@@ -504,12 +461,12 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const check = (name: string) => post(agent, page, 'check_org_name', { orgName: name });
       const before = await check(orgName);
       expect(before.status).toBe(200);
-      expect(note(before.body, 'orgName')).toEqual({ kind: 'ok', text: '该单位名称尚未注册法人账号。' });
+      expect(fieldNote(before.body, 'orgName')).toEqual({ kind: 'ok', text: '该单位名称尚未注册法人账号。' });
 
       expect((await register(validForm({ orgName }))).submitted.status).toBe(303);
       const after = await check(` ${orgName.replace('（北京）', '(北京) ')}`);
       expect(after.status).toBe(200);
-      expect(note(after.body, 'orgName')).toEqual({
+      expect(fieldNote(after.body, 'orgName')).toEqual({
         kind: 'error',
         text: '该单位名称已注册法人账号。如为本单位的账号，请直接登录；忘记登录名或密码的，请通过“忘记密码”找回。',
       });
@@ -520,26 +477,26 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const { agent, page } = await openForm();
       const empty = await post(agent, page, 'check_org_name', { orgName: '' });
       expect(empty.status).toBe(400);
-      expect(note(empty.body, 'orgName')).toEqual({ kind: 'error', text: '请输入单位名称' });
+      expect(fieldNote(empty.body, 'orgName')).toEqual({ kind: 'error', text: '请输入单位名称' });
       const long = await post(agent, page, 'check_org_name', { orgName: '科'.repeat(101) });
-      expect(note(long.body, 'orgName')).toEqual({ kind: 'error', text: '单位名称过长' });
+      expect(fieldNote(long.body, 'orgName')).toEqual({ kind: 'error', text: '单位名称过长' });
     });
 
     test('when a USCC is checked, then it is free until it verifies a legal account; registered-but-unverified still counts as free', async () => {
       const form = validForm();
       const { agent, page } = await openForm();
       const check = () => post(agent, page, 'check_uscc', { uscc: form.uscc!.toLowerCase() });
-      expect(note((await check()).body, 'uscc')).toEqual({ kind: 'ok', text: '该统一社会信用代码尚未用于法人实名认证。' });
+      expect(fieldNote((await check()).body, 'uscc')).toEqual({ kind: 'ok', text: '该统一社会信用代码尚未用于法人实名认证。' });
 
       // Registered under a unit name the register does not know: unverified, the code still free.
       expect((await register({ ...form, orgName: `${form.orgName}分公司` })).submitted.status).toBe(303);
-      expect(note((await check()).body, 'uscc')?.kind).toBe('ok');
+      expect(fieldNote((await check()).body, 'uscc')?.kind).toBe('ok');
 
       await listInRegister(form);
       expect((await register(validForm({ uscc: form.uscc!, orgName: form.orgName!, repName: form.repName! }))).submitted.status).toBe(303);
       const taken = await check();
       expect(taken.status).toBe(200);
-      expect(note(taken.body, 'uscc')).toEqual({
+      expect(fieldNote(taken.body, 'uscc')).toEqual({
         kind: 'error',
         text: '该统一社会信用代码已完成法人实名认证。一个统一社会信用代码只能实名认证一个法人账号；如需找回原账号，请使用“单位法人用户申诉找回密码”。',
       });
@@ -553,7 +510,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const { agent, page } = await openForm();
       const response = await post(agent, page, 'check_uscc', { uscc });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'uscc')).toEqual({ kind: 'error', text: message });
+      expect(fieldNote(response.body, 'uscc')).toEqual({ kind: 'error', text: message });
     });
 
     test.each([['check_login_name'], ['check_org_name'], ['check_uscc']])(
@@ -723,7 +680,7 @@ describe('legal-entity registration (单位用户（法人）注册) over HTTP',
       const lookup = await agent.request(`${app.url}/register/legal`, { form: { uscc: form.uscc!, action: 'check_uscc' } });
       expect(lookup.status).toBe(403);
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
-      expect(await outboxCodes(form.agentMobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.agentMobile!)).toEqual([]);
     });
 
     test('when a unit is registered, then account.created (kind legal) and the verification are audited with actor anonymous and the address', async () => {
@@ -807,8 +764,7 @@ describe('legal-entity registration while the enterprise registry is down', () =
     const fields = { csrf: hiddenInput(page, 'csrf')!, captchaId: hiddenInput(page, 'captchaId')! };
     const sent = await agent.request(`${app.url}/register/legal`, { form: { ...fields, ...form, captcha: CAPTCHA_ANSWER, action: 'send_sms' } });
     expect(sent.status).toBe(200);
-    const [message] = await app.context.smsOutbox.recent({ mobile: form.agentMobile!, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message!.text)![1]!;
+    const code = await outboxCode(app, form.agentMobile!);
     const submitted = await agent.request(`${app.url}/register/legal`, { form: { ...fields, ...form, smsCode: code, action: 'register' } });
     expect(submitted.status).toBe(303);
     expect(asked).toEqual([uscc]);
@@ -846,7 +802,7 @@ describe('legal-entity registration while the SMS gateway is down', () => {
       form: { csrf: hiddenInput(page, 'csrf')!, captchaId: hiddenInput(page, 'captchaId')!, ...form, captcha: CAPTCHA_ANSWER, action: 'send_sms' },
     });
     expect(response.status).toBe(503);
-    expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信发送服务暂时不可用，请稍后再试' });
+    expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信发送服务暂时不可用，请稍后再试' });
     expect(gateway.requests).toHaveLength(1);
     for (const field of ['loginName', 'orgName', 'uscc', 'repName', 'agentMobile']) expect(inputValue(response.body, field)).toBe(form[field]);
   });

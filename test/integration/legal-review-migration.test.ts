@@ -1,37 +1,26 @@
 import crypto from 'node:crypto';
-import knexFactory from 'knex';
-import { createDatabase, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import { migrateLatest } from '../../src/db/migrate.js';
-import { createLogger } from '../../src/logger.js';
-import { createServices, type AppContext } from '../../src/services.js';
-import { loadSettings } from '../../src/settings.js';
+import type { AppContext } from '../../src/services.js';
 import * as migration from '../../migrations/20261129000800_legal_review.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { unitPerson } from '../support/legal-review.js';
+import { OwnDatabase, servicesOver } from '../support/own-database.js';
 import { plainImage } from '../support/review.js';
 import { uniqueUscc } from '../support/accounts.js';
-import { STRONG_PASSWORD, TEST_PII_KEY, testDatabaseUrl, unique, uniqueMobile } from '../support/test-app.js';
+import { STRONG_PASSWORD, unique, uniqueMobile } from '../support/test-app.js';
 
 /** The migration runs down and up on a database of its own, so other tests' tables stay put. */
 describe('the legal-review migration', () => {
-  const name = `migration_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: testDatabaseUrl() });
+  const own = new OwnDatabase();
   let database: Database;
   let services: AppContext;
 
   beforeAll(async () => {
-    await admin.raw(`create database ${name}`);
-    const url = new URL(testDatabaseUrl());
-    url.pathname = `/${name}`;
-    database = await createDatabase({ kind: 'postgres', url: url.toString() });
-    await migrateLatest(database.db);
-    services = createServices(loadSettings({ NODE_ENV: 'test', PII_KEY: TEST_PII_KEY }), createLogger('silent'), database.db, { metadata: [], relyingParties: new Map() });
+    database = await own.open();
+    services = servicesOver(database.db);
   });
-  afterAll(async () => {
-    await database?.close();
-    await admin.raw(`drop database if exists ${name}`);
-    await admin.destroy();
-  });
+  afterAll(() => own.close());
 
   const create = (extra: Record<string, unknown>) =>
     services.accountService.create(

@@ -1,19 +1,8 @@
 import * as client from 'openid-client';
 import { createNaturalAccount, credentials } from '../support/accounts.js';
-import { TestRelyingParty } from '../support/oidc-rp.js';
+import { TestRelyingParty, tokenError } from '../support/oidc-rp.js';
 import { startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { UserAgent } from '../support/user-agent.js';
-
-/** The OAuth error code openid-client reports for a refused token request. */
-async function tokenError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof client.ResponseBodyError) return error.error;
-    throw error;
-  }
-  throw new Error('the token request succeeded');
-}
 
 const offline = { scope: 'openid offline_access', prompt: 'consent' };
 

@@ -6,50 +6,21 @@
  * browser's), and what a reset does: sessions and refresh tokens end, a login lock is lifted, a
  * one-time credential is used up, the SMS notice, the audit log.
  */
-import * as client from 'openid-client';
-import type { DestinationStream } from 'pino';
 import { loginNameKey } from '../../src/accounts/login-name.js';
 import { RESET_FLOW_TTL_SECONDS } from '../../src/flows/recovery/password-reset-flow.js';
 import { RESET_LIMITS } from '../../src/flows/recovery/password-reset.service.js';
 import { LoginRefused } from '../../src/flows/login/login.service.js';
 import { createLegalAccount, createNaturalAccount, credentials, uniqueIp, uniqueUscc, type CreatedAccount } from '../support/accounts.js';
-import { TestRelyingParty } from '../support/oidc-rp.js';
+import { TestRelyingParty, tokenError } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
-import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
-import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { captureLogs, startTestApp, type TestApp, unique, uniqueMobile } from '../support/test-app.js';
+import { alertText, currentStep, errorFields, fieldNote, hiddenInput, hrefs, inputValue, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'rst7';
 const NEW_PASSWORD = 'Autumn-Leaves-2027';
 
 type Form = Record<string, string>;
-
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
-
-/** The field message the page shows under `field`: its kind (error/ok) and text. */
-function note(html: string, field: string): { kind: string; text: string } | undefined {
-  const match = new RegExp(`<p class="field__(error|ok)" id="${field}-note"[^>]*>([^<]*)</p>`).exec(html);
-  return match ? { kind: match[1]!, text: match[2]! } : undefined;
-}
-
-function errorFields(html: string): string[] {
-  return [...html.matchAll(/<p class="field__error" id="(\w+)-note"/g)].map((m) => m[1]!).sort();
-}
-
-function inputValue(html: string, id: string): string | undefined {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  if (!tag) return undefined;
-  return /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '';
-}
-
-function currentStep(html: string): string | undefined {
-  const match = /aria-current="step">\s*<span class="steps__number">(\d)<\/span>\s*([^<]+?)\s*<\/li>/.exec(html);
-  return match ? `${match[1]} ${match[2]}` : undefined;
-}
-
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 /** What differs between two pages of two flows by nature (ids, tokens, captchas, what was typed), replaced. */
 function normalized(html: string, typed: string[]): string {
@@ -62,20 +33,10 @@ function normalized(html: string, typed: string[]): string {
   return text;
 }
 
-async function tokenError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof client.ResponseBodyError) return error.error;
-    throw error;
-  }
-  throw new Error('the token request succeeded');
-}
-
 describe('password recovery (忘记密码, 登录名重置密码) over HTTP', () => {
   let app: TestApp;
   const clock = new TestClock();
-  const logs = capture();
+  const logs = captureLogs();
   const rp = new TestRelyingParty(unique('rp'), 'rp-secret-0123456789-0123456789-pr');
 
   beforeAll(async () => {
@@ -138,13 +99,6 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
     return app.context.smsOutbox.recent({ mobile, limit: 10 });
   }
 
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await outbox(mobile);
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
-
   function naturalForm(mobile: string, smsCode: string, overrides: Form = {}): Form {
     return { mobile, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, smsCode, ...overrides };
   }
@@ -165,7 +119,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
   async function resetPassword(account: CreatedAccount, query = '') {
     const flow = await flowAtStep2(account.loginName, query);
     expect((await sendCode(flow, account.account.mobile)).status).toBe(200);
-    const code = await latestCode(account.account.mobile);
+    const code = await outboxCode(app, account.account.mobile);
     const form = account.window === 'legal' ? legalForm(account, code) : naturalForm(account.account.mobile, code);
     const done = await postStep2(flow, 'reset', form);
     expect(done.status).toBe(303);
@@ -244,7 +198,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await lookUp(flow, form.loginName!, form.captcha);
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual(Object.keys(messages).sort());
-      for (const [field, text] of Object.entries(messages)) expect(note(response.body, field)).toEqual({ kind: 'error', text });
+      for (const [field, text] of Object.entries(messages)) expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text });
       expect(inputValue(response.body, 'loginName')).toBe(form.loginName);
       expect(hiddenInput(response.body, 'captchaId')).not.toBe(hiddenInput(flow.page, 'captchaId'));
       expect(await flowState(flow.url)).toBe('lookup');
@@ -257,7 +211,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       // The same captcha id again, now with the right answer.
       const again = await lookUp(flow, natural.loginName);
       expect(again.status).toBe(400);
-      expect(note(again.body, 'captcha')?.text).toBe('图形验证码错误或已过期，请重新输入');
+      expect(fieldNote(again.body, 'captcha')?.text).toBe('图形验证码错误或已过期，请重新输入');
     });
 
     test('when a natural login name and an unknown one are looked up, then both go on to the same natural form, which shows the name as typed', async () => {
@@ -348,7 +302,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const sentNone = await sendCode(none, anyMobile);
       expect(sentKnown.status).toBe(200);
       expect(sentNone.status).toBe(200);
-      expect(note(sentKnown.body, 'smsCode')).toEqual({ kind: 'ok', text: '若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。' });
+      expect(fieldNote(sentKnown.body, 'smsCode')).toEqual({ kind: 'ok', text: '若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。' });
       expect(normalized(sentKnown.body, [natural.loginName, wrongMobile])).toBe(normalized(sentNone.body, [unknown, anyMobile]));
 
       // Asked again at once: the same wait for both.
@@ -356,7 +310,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const againNone = await sendCode(none, anyMobile);
       expect(againKnown.status).toBe(429);
       expect(againNone.status).toBe(429);
-      expect(note(againKnown.body, 'smsCode')).toEqual(note(againNone.body, 'smsCode'));
+      expect(fieldNote(againKnown.body, 'smsCode')).toEqual(fieldNote(againNone.body, 'smsCode'));
 
       const submittedKnown = await postStep2(known, 'reset', naturalForm(wrongMobile, '123456'));
       const submittedNone = await postStep2(none, 'reset', naturalForm(anyMobile, '123456'));
@@ -375,7 +329,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const flow = await flowAtStep2(natural.loginName);
       const sent = await sendCode(flow, natural.account.mobile);
       expect(sent.status).toBe(200);
-      expect(note(sent.body, 'smsCode')?.text).toBe('若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。');
+      expect(fieldNote(sent.body, 'smsCode')?.text).toBe('若手机号为该账号的预留手机号，验证码已发送，5 分钟内有效；60 秒后可重新获取。');
       const [message] = await outbox(natural.account.mobile);
       expect(message).toMatchObject({ template: 'code_reset' });
       expect(message!.text).toMatch(/验证码 \d{6}，您正在找回密码/);
@@ -406,7 +360,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await sendCode(flow, form.mobile!, form.captcha);
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual(Object.keys(messages).sort());
-      for (const [field, text] of Object.entries(messages)) expect(note(response.body, field)).toEqual({ kind: 'error', text });
+      for (const [field, text] of Object.entries(messages)) expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text });
       expect(await outbox(form.mobile!)).toHaveLength(0);
     });
 
@@ -437,7 +391,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await postStep2(flow, 'reset', form);
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual([field]);
-      expect(note(response.body, field)).toEqual({ kind: 'error', text: message });
+      expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text: message });
       expect(alertText(response.body)).toBe('请检查填写的内容');
       expect(response.body).toMatch(new RegExp(`name="${field}"[^>]*aria-describedby="[^"]*\\b${field}-note\\b[^"]*"[^>]*aria-invalid="true"`));
       expect(inputValue(response.body, 'mobile')).toBe(form.mobile);
@@ -453,7 +407,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const before = await passwordHash(natural.account.id);
       const flow = await flowAtStep2(natural.loginName);
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
       const refusedWrong = await postStep2(flow, 'reset', naturalForm(natural.account.mobile, wrong));
@@ -467,7 +421,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       expect(await passwordHash(natural.account.id)).toBe(before);
 
       await sendCode(flow, natural.account.mobile);
-      const fresh = await latestCode(natural.account.mobile);
+      const fresh = await outboxCode(app, natural.account.mobile);
       expect((await postStep2(flow, 'reset', naturalForm(natural.account.mobile, fresh))).status).toBe(303);
       expect(await passwordHash(natural.account.id)).not.toBe(before);
     });
@@ -476,7 +430,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const natural = await createNaturalAccount(app);
       const flow = await flowAtStep2(natural.loginName);
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       const refused = await postStep2(flow, 'reset', naturalForm(uniqueMobile(), code));
       expect(refused.status).toBe(400);
       expect(alertText(refused.body)).toMatch(/^手机号或验证码不正确/);
@@ -525,7 +479,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const before = await passwordHash(legal.account.id);
       const flow = await flowAtStep2(legal.loginName);
       await sendCode(flow, legal.account.mobile);
-      const code = await latestCode(legal.account.mobile);
+      const code = await outboxCode(app, legal.account.mobile);
 
       const wrongName = await postStep2(flow, 'reset', legalForm(legal, code, { orgName: '另一家科技有限公司' }));
       expect(wrongName.status).toBe(400);
@@ -557,7 +511,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const response = await postStep2(flow, 'reset', legalForm(legal, '123456', { orgName: ' ', uscc: '' }));
       expect(response.status).toBe(400);
       expect(errorFields(response.body)).toEqual(['orgName', 'uscc']);
-      expect(note(response.body, 'uscc')?.text).toBe('请输入统一社会信用代码（港澳台地区及境外单位填写注册号码）');
+      expect(fieldNote(response.body, 'uscc')?.text).toBe('请输入统一社会信用代码（港澳台地区及境外单位填写注册号码）');
     });
 
     test('when a unit without a USCC (registered abroad) gives its registration number, then it resets', async () => {
@@ -565,7 +519,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const legal = await createLegalAccount(app, { uscc: undefined, registrationRegion: 'hmt', registrationNumber: number });
       const flow = await flowAtStep2(legal.loginName);
       await sendCode(flow, legal.account.mobile);
-      const code = await latestCode(legal.account.mobile);
+      const code = await outboxCode(app, legal.account.mobile);
       expect((await postStep2(flow, 'reset', legalForm(legal, code, { uscc: number }))).status).toBe(303);
     });
   });
@@ -614,7 +568,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       const before = await passwordHash(natural.account.id);
       const flow = await flowAtStep2(natural.loginName, `?return_to=${encodeURIComponent('/portal/me')}`);
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       clock.advance(RESET_FLOW_TTL_SECONDS + 1);
       const page = await flow.agent.request(flow.url);
       expect(page.status).toBe(404);
@@ -681,7 +635,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       expect((await lookUp(flow, natural.loginName)).status).toBe(303);
       flow.page = (await agent.request(flow.url)).body;
       await sendCode(flow, natural.account.mobile);
-      expect((await postStep2(flow, 'reset', naturalForm(natural.account.mobile, await latestCode(natural.account.mobile)))).status).toBe(303);
+      expect((await postStep2(flow, 'reset', naturalForm(natural.account.mobile, await outboxCode(app, natural.account.mobile)))).status).toBe(303);
       const done = await agent.request(flow.url);
       expect(done.body).toContain(`href="${signIn}"`);
 
@@ -750,7 +704,7 @@ describe('password recovery (忘记密码, 登录名重置密码) over HTTP', ()
       await lookUp(flow, natural.loginName);
       flow.page = (await agent.request(flow.url)).body;
       await sendCode(flow, natural.account.mobile);
-      const code = await latestCode(natural.account.mobile);
+      const code = await outboxCode(app, natural.account.mobile);
       await postStep2(flow, 'reset', naturalForm(natural.account.mobile, '000000'));
       await postStep2(flow, 'reset', naturalForm(natural.account.mobile, code));
 

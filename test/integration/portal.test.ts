@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { createNaturalAccount, createLegalAccount, credentials, uniqueIp, type CreatedAccount } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
 import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
 
@@ -348,11 +349,6 @@ describe('changing the reserved mobile on My Information', () => {
     return agent.request(`${app.url}/portal/me/mobile`, { form: { csrf: hiddenInput(page.body, 'csrf')!, captchaId, captcha: CAPTCHA, ...form } });
   }
 
-  async function lastCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    return /\d{6}/.exec(message!.text)![0];
-  }
-
   test('when codes to the old and the new number are entered, then the reserved mobile changes, verified, and it is audited', async () => {
     const user = await createNaturalAccount(app);
     const oldMobile = user.account.mobile;
@@ -364,12 +360,12 @@ describe('changing the reserved mobile on My Information', () => {
     const sentNew = await post(agent, { action: 'send_new', newMobile });
     expect(sentNew.body).toContain('验证码已发送至新手机');
 
-    const wrong = await post(agent, { action: 'change', newMobile, oldCode: '000000', newCode: await lastCode(newMobile) });
+    const wrong = await post(agent, { action: 'change', newMobile, oldCode: '000000', newCode: await outboxCode(app, newMobile) });
     expect(wrong.status).toBe(400);
     expect(wrong.body).toMatch(/id="oldCode-error">短信验证码错误/);
     expect((await app.context.accounts.findById(user.account.id))!.mobile).toBe(oldMobile);
 
-    const changed = await post(agent, { action: 'change', newMobile, oldCode: await lastCode(oldMobile), newCode: await lastCode(newMobile) });
+    const changed = await post(agent, { action: 'change', newMobile, oldCode: await outboxCode(app, oldMobile), newCode: await outboxCode(app, newMobile) });
     expect(changed.status).toBe(302);
     expect(changed.location).toBe(`${app.url}/portal/me?saved=mobile`);
     const account = (await app.context.accounts.findById(user.account.id))!;

@@ -5,13 +5,13 @@
  * its real-name verification, the result page, and what must never be stored or logged in clear.
  */
 import crypto from 'node:crypto';
-import type { DestinationStream } from 'pino';
 import { CHECKS_PER_WINDOW } from '../../src/flows/registration/registration-form.js';
 import { uniqueIp } from '../support/accounts.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
+import { outboxCodes } from '../support/sms-outbox.js';
 import { TestClock } from '../support/test-clock.js';
-import { startTestApp, unique, uniqueMobile, STRONG_PASSWORD, type TestApp } from '../support/test-app.js';
-import { hiddenInput, UserAgent } from '../support/user-agent.js';
+import { captureLogs, startTestApp, STRONG_PASSWORD, type TestApp, unique, uniqueMobile } from '../support/test-app.js';
+import { currentStep, errorFields, fieldNote, hiddenInput, hrefs, inputValue, selectedOption, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'reg7';
 const GB11643_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -22,50 +22,12 @@ function withCheckCharacter(first17: string): string {
   return first17 + '10X98765432'[sum % 11];
 }
 
-/** A pino destination that keeps every line written to it. */
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
-
 type Form = Record<string, string>;
-
-/** The field message the page shows under `field`: its kind (error/ok) and text. */
-function note(html: string, field: string): { kind: string; text: string } | undefined {
-  const match = new RegExp(`<p class="field__(error|ok)" id="${field}-note"[^>]*>([^<]*)</p>`).exec(html);
-  return match ? { kind: match[1]!, text: match[2]! } : undefined;
-}
-
-/** The fields that carry an error message on the page. */
-function errorFields(html: string): string[] {
-  return [...html.matchAll(/<p class="field__error" id="(\w+)-note"/g)].map((m) => m[1]!).sort();
-}
-
-/** The value attribute of the input with this id ('' when it has none). */
-function inputValue(html: string, id: string): string | undefined {
-  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  if (!tag) return undefined;
-  return /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '';
-}
-
-/** The value of the selected option of the select with this id. */
-function selected(html: string, id: string): string | undefined {
-  const select = new RegExp(`<select\\b[^>]*\\bid="${id}"[\\s\\S]*?</select>`).exec(html)?.[0] ?? '';
-  return /<option value="([^"]*)" selected>/.exec(select)?.[1];
-}
-
-/** The step of 填写账号及用户信息 → 用户实名认证 → 注册完成 marked current, with its label. */
-function currentStep(html: string): string | undefined {
-  const match = /aria-current="step">\s*<span class="steps__number">(\d)<\/span>\s*([^<]+?)\s*<\/li>/.exec(html);
-  return match ? `${match[1]} ${match[2]}` : undefined;
-}
-
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 describe('natural-person registration (自然人注册) over HTTP', () => {
   let app: TestApp;
   const clock = new TestClock();
-  const logs = capture();
+  const logs = captureLogs();
 
   beforeAll(async () => {
     app = await startTestApp({
@@ -111,16 +73,11 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
     };
   }
 
-  async function outboxCodes(mobile: string): Promise<string[]> {
-    const messages = await app.context.smsOutbox.recent({ mobile, limit: 10 });
-    return messages.map((message) => /验证码 (\d{6})/.exec(message.text)![1]!);
-  }
-
   /** 获取验证码 with the captcha answered; returns the code the outbox "sent". */
   async function sendCode(agent: UserAgent, page: string, form: Form, query = ''): Promise<{ code: string; page: string }> {
     const sent = await post(agent, page, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER }, query);
     expect(sent.status).toBe(200);
-    const [code] = await outboxCodes(form.mobile!);
+    const [code] = await outboxCodes(app, form.mobile!);
     expect(code).toMatch(/^\d{6}$/);
     return { code: code!, page: sent.body };
   }
@@ -190,8 +147,8 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       for (const id of ['loginName', 'password', 'confirmPassword', 'name', 'documentNumber', 'mobile', 'captcha', 'smsCode']) {
         expect(inputValue(page, id)).toBeDefined();
       }
-      expect(selected(page, 'identityType')).toBe('mainland');
-      expect(selected(page, 'documentType')).toBe('resident_id');
+      expect(selectedOption(page, 'identityType')).toBe('mainland');
+      expect(selectedOption(page, 'documentType')).toBe('resident_id');
       expect(page).toContain('《自然人实名认证协议》');
       expect(page).toMatch(/<input type="checkbox" name="agreement"(?! checked)/);
       expect(hiddenInput(page, 'csrf')).toBeTruthy();
@@ -233,7 +190,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const form = change(validForm());
       const response = await post(agent, page, 'register', form);
       expect(response.status).toBe(400);
-      expect(note(response.body, field)).toEqual({ kind: 'error', text: message });
+      expect(fieldNote(response.body, field)).toEqual({ kind: 'error', text: message });
       expect(errorFields(response.body)).toEqual([field]);
       expect(response.body).toContain('请检查填写的内容');
       expect(response.body).toMatch(new RegExp(`name="${field}"[^>]*aria-describedby="[^"]*\\b${field}-note\\b[^"]*"[^>]*aria-invalid="true"`));
@@ -261,8 +218,8 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       expect(response.status).toBe(400);
       expect(inputValue(response.body, 'loginName')).toBe('bad name&quot;&lt;b&gt;');
       expect(inputValue(response.body, 'name')).toBe('陈&quot;&lt;i&gt;小明');
-      expect(selected(response.body, 'identityType')).toBe('hmt');
-      expect(selected(response.body, 'documentType')).toBe('hk_macau_permit');
+      expect(selectedOption(response.body, 'identityType')).toBe('hmt');
+      expect(selectedOption(response.body, 'documentType')).toBe('hk_macau_permit');
       expect(inputValue(response.body, 'documentNumber')).toBe('H1234567');
       expect(inputValue(response.body, 'mobile')).toBe('13912345678');
       expect(inputValue(response.body, 'smsCode')).toBe('654321');
@@ -283,7 +240,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const { code, page: afterSms } = await sendCode(agent, page, second);
       const taken = await post(agent, afterSms, 'register', { ...second, smsCode: code });
       expect(taken.status).toBe(400);
-      expect(note(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
+      expect(fieldNote(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
       expect(errorFields(taken.body)).toEqual(['loginName']);
       expect(inputValue(taken.body, 'smsCode')).toBe(code);
 
@@ -301,7 +258,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       }
       const register = await post(agent, page, 'register', validForm({ identityType: 'constructor' }));
       expect(register.status).toBe(400);
-      expect(note(register.body, 'identityType')?.text).toBe('请从列表中选择');
+      expect(fieldNote(register.body, 'identityType')?.text).toBe('请从列表中选择');
     });
   });
 
@@ -311,10 +268,10 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const form = validForm();
       const response = await post(agent, page, 'send_sms', { ...form, captcha: 'nope' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
+      expect(fieldNote(response.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
       expect(hiddenInput(response.body, 'captchaId')).not.toBe(hiddenInput(page, 'captchaId'));
       expect(inputValue(response.body, 'mobile')).toBe(form.mobile);
-      expect(await outboxCodes(form.mobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.mobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed without a captcha, then 400 with the captcha message and no SMS', async () => {
@@ -322,15 +279,15 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const form = validForm();
       const response = await post(agent, page, 'send_sms', { ...form, captcha: '' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
-      expect(await outboxCodes(form.mobile!)).toEqual([]);
+      expect(fieldNote(response.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
+      expect(await outboxCodes(app, form.mobile!)).toEqual([]);
     });
 
     test('when 获取验证码 is pressed with a bad mobile, then 400 with the mobile message and no SMS', async () => {
       const { agent, page } = await openForm();
       const response = await post(agent, page, 'send_sms', { ...validForm(), mobile: '1391234', captcha: CAPTCHA_ANSWER });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'mobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
+      expect(fieldNote(response.body, 'mobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
       expect(await app.context.smsOutbox.recent({ mobile: '1391234', limit: 1 })).toEqual([]);
     });
 
@@ -339,7 +296,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const form = validForm();
       const response = await post(agent, page, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER });
       expect(response.status).toBe(200);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'ok', text: '验证码已发送至您的手机，5 分钟内有效；60 秒后可重新获取。' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'ok', text: '验证码已发送至您的手机，5 分钟内有效；60 秒后可重新获取。' });
       expect(inputValue(response.body, 'loginName')).toBe(form.loginName);
       expect(inputValue(response.body, 'documentNumber')).toBe(form.documentNumber);
       const [message] = await app.context.smsOutbox.recent({ mobile: form.mobile!, limit: 10 });
@@ -354,8 +311,8 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const again = await post(agent, afterSms, 'send_sms', { ...form, captcha: CAPTCHA_ANSWER });
       expect(again.status).toBe(429);
       expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(note(again.body, 'smsCode')?.text).toMatch(/^验证码已发送，请 \d+ 秒后再重新获取$/);
-      expect(await outboxCodes(form.mobile!)).toHaveLength(1);
+      expect(fieldNote(again.body, 'smsCode')?.text).toMatch(/^验证码已发送，请 \d+ 秒后再重新获取$/);
+      expect(await outboxCodes(app, form.mobile!)).toHaveLength(1);
     });
 
     test('when the SMS code is wrong, then 400 with the attempts left, and no account', async () => {
@@ -365,7 +322,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
       const response = await post(agent, afterSms, 'register', { ...form, smsCode: wrong });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码错误，还可尝试 4 次' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码错误，还可尝试 4 次' });
       expect(errorFields(response.body)).toEqual(['smsCode']);
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
     });
@@ -374,7 +331,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const { agent, page } = await openForm();
       const response = await post(agent, page, 'register', validForm());
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
     });
 
     test('when the code is older than 5 minutes (clock moved on), then 400 says it expired, and no account', async () => {
@@ -384,7 +341,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       clock.advance(5 * 60 + 1);
       const response = await post(agent, afterSms, 'register', { ...form, smsCode: code });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码已过期，请重新获取' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '短信验证码已过期，请重新获取' });
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
     });
 
@@ -405,7 +362,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const again = validForm({ mobile: form.mobile!, smsCode: code });
       const response = await post(agent, page, 'register', again);
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
       expect(await accountIdOf(again.loginName!)).toBeUndefined();
     });
   });
@@ -415,13 +372,13 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const { agent, page } = await openForm();
       const free = await post(agent, page, 'check_login_name', { loginName: unique('free') });
       expect(free.status).toBe(200);
-      expect(note(free.body, 'loginName')).toEqual({ kind: 'ok', text: '该登录名可以使用。' });
+      expect(fieldNote(free.body, 'loginName')).toEqual({ kind: 'ok', text: '该登录名可以使用。' });
 
       const form = validForm();
       expect((await register(form)).submitted.status).toBe(303);
       const taken = await post(agent, page, 'check_login_name', { loginName: form.loginName!.toUpperCase() });
       expect(taken.status).toBe(200);
-      expect(note(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
+      expect(fieldNote(taken.body, 'loginName')).toEqual({ kind: 'error', text: '该登录名已被注册' });
       expect(inputValue(taken.body, 'loginName')).toBe(form.loginName!.toUpperCase());
     });
 
@@ -429,24 +386,24 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const { agent, page } = await openForm();
       const response = await post(agent, page, 'check_login_name', { loginName: 'no spaces' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'loginName')).toEqual({ kind: 'error', text: '登录名只能包含字母、数字和下划线' });
+      expect(fieldNote(response.body, 'loginName')).toEqual({ kind: 'error', text: '登录名只能包含字母、数字和下划线' });
     });
 
     test('when a document is checked, then it is free until it verifies an account, and registered-but-unverified still counts as free', async () => {
       const person = { name: uniqueName(), documentNumber: uniqueResidentId() };
       const { agent, page } = await openForm();
       const check = () => post(agent, page, 'check_document', { identityType: 'mainland', documentType: 'resident_id', documentNumber: person.documentNumber.toLowerCase() });
-      expect(note((await check()).body, 'documentNumber')).toEqual({ kind: 'ok', text: '该证件号码尚未用于实名认证。' });
+      expect(fieldNote((await check()).body, 'documentNumber')).toEqual({ kind: 'ok', text: '该证件号码尚未用于实名认证。' });
 
       // Registered under a name the register does not know: unverified, the document still free.
       expect((await register(validForm({ name: uniqueName(), documentNumber: person.documentNumber }))).submitted.status).toBe(303);
-      expect(note((await check()).body, 'documentNumber')?.kind).toBe('ok');
+      expect(fieldNote((await check()).body, 'documentNumber')?.kind).toBe('ok');
 
       await app.context.referenceRegister.upsert([{ name: person.name, documentType: 'resident_id', documentNumber: person.documentNumber }]);
       expect((await register(validForm({ ...person }))).submitted.status).toBe(303);
       const taken = await check();
       expect(taken.status).toBe(200);
-      expect(note(taken.body, 'documentNumber')).toEqual({
+      expect(fieldNote(taken.body, 'documentNumber')).toEqual({
         kind: 'error',
         text: '该证件号码已完成实名认证。一个证件只能实名认证一个账号；如需找回原账号，请使用“自然人申诉找回密码”。',
       });
@@ -456,10 +413,10 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const { agent, page } = await openForm();
       const bad = await post(agent, page, 'check_document', { identityType: 'mainland', documentType: 'resident_id', documentNumber: withCheckCharacter('11010519990230123') });
       expect(bad.status).toBe(400);
-      expect(note(bad.body, 'documentNumber')).toEqual({ kind: 'error', text: '证件号码中的出生日期不正确' });
+      expect(fieldNote(bad.body, 'documentNumber')).toEqual({ kind: 'error', text: '证件号码中的出生日期不正确' });
       const mismatch = await post(agent, page, 'check_document', { identityType: 'other', documentType: 'resident_id', documentNumber: uniqueResidentId() });
       expect(mismatch.status).toBe(400);
-      expect(note(mismatch.body, 'documentType')).toEqual({ kind: 'error', text: '证件类型与身份类型不符' });
+      expect(fieldNote(mismatch.body, 'documentType')).toEqual({ kind: 'error', text: '证件类型与身份类型不符' });
     });
 
     test.each([['check_login_name'], ['check_document']])(
@@ -472,7 +429,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
         expect(limited.status).toBe(429);
         expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
         expect(limited.body).toContain('操作过于频繁，请稍后再试。');
-        expect(note(limited.body, action === 'check_login_name' ? 'loginName' : 'documentNumber')?.kind).not.toBe('ok');
+        expect(fieldNote(limited.body, action === 'check_login_name' ? 'loginName' : 'documentNumber')?.kind).not.toBe('ok');
 
         const other = await openForm();
         expect((await post(other.agent, other.page, action, form)).status).toBe(200);
@@ -578,7 +535,7 @@ describe('natural-person registration (自然人注册) over HTTP', () => {
       const sms = await agent.request(`${app.url}/register/natural`, { form: { ...form, captcha: CAPTCHA_ANSWER, captchaId: hiddenInput(other.page, 'captchaId')!, action: 'send_sms' } });
       expect(sms.status).toBe(403);
       expect(await accountIdOf(form.loginName!)).toBeUndefined();
-      expect(await outboxCodes(form.mobile!)).toEqual([]);
+      expect(await outboxCodes(app, form.mobile!)).toEqual([]);
     });
 
     test('when an account is registered, then account.created is audited with actor anonymous and the address, and verification too', async () => {

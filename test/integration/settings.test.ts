@@ -1,17 +1,8 @@
-import { loadSettings, SettingsError } from '../../src/settings.js';
+import { loadSettings } from '../../src/settings.js';
 import { TEST_PII_KEY } from '../support/test-app.js';
+import { settingsError } from '../support/settings.js';
 
 /** The SettingsError that `env` causes. */
-function settingsError(env: Record<string, string>): SettingsError {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return error as SettingsError;
-  }
-  throw new Error('the settings loaded');
-}
-
 const production = {
   NODE_ENV: 'production',
   ISSUER: 'https://id.example.gov.cn',

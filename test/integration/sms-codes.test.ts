@@ -1,16 +1,11 @@
 /** The SMS code service against PostgreSQL, with the development outbox and an injected clock. */
-import type { DestinationStream } from 'pino';
 import { DomainError, ValidationError } from '../../src/errors.js';
 import { SmsCodeRateLimited } from '../../src/notify/sms-code.service.js';
 import type { SmsPurpose } from '../../src/notify/sms-templates.js';
 import { uniqueIp } from '../support/accounts.js';
-import { startTestApp, uniqueMobile, type TestApp } from '../support/test-app.js';
+import { outboxCode } from '../support/sms-outbox.js';
+import { captureLogs, startTestApp, type TestApp, uniqueMobile } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
-
-function capture(): DestinationStream & { text(): string } {
-  const lines: string[] = [];
-  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
-}
 
 /** The error `promise` rejects with (fails the test if it resolves). */
 async function rejection<T extends Error>(promise: Promise<unknown>): Promise<T> {
@@ -27,7 +22,7 @@ const BEIJING_10AM = new Date('2026-12-01T02:00:00Z');
 
 describe('SMS one-time codes', () => {
   const clock = new TestClock();
-  const logs = capture();
+  const logs = captureLogs();
   let app: TestApp;
 
   beforeAll(async () => {
@@ -39,14 +34,6 @@ describe('SMS one-time codes', () => {
 
   async function send(mobile: string, purpose: SmsPurpose = 'register', ip = uniqueIp()) {
     return service().requestCode({ mobile, purpose, ip, requestId: 'req-sms-test' });
-  }
-
-  /** The code in the newest outbox message to `mobile`. */
-  async function lastCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
   }
 
   const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
@@ -64,7 +51,7 @@ describe('SMS one-time codes', () => {
     const mobile = uniqueMobile();
     const ip = uniqueIp();
     await send(mobile, 'reset', ip);
-    const code = await lastCode(mobile);
+    const code = await outboxCode(app, mobile);
     const rows = await app.context.db('sms_codes').where({ ip });
     expect(rows).toHaveLength(1);
     const stored = JSON.stringify(rows[0]);
@@ -83,7 +70,7 @@ describe('SMS one-time codes', () => {
   test('when the right code is entered, then it verifies once and a second use is refused', async () => {
     const mobile = uniqueMobile();
     await send(mobile);
-    const code = await lastCode(mobile);
+    const code = await outboxCode(app, mobile);
     await expect(service().verifyCode({ mobile, purpose: 'register', code })).resolves.toBeUndefined();
     const again = await rejection<DomainError>(service().verifyCode({ mobile, purpose: 'register', code }));
     expect(again).toBeInstanceOf(DomainError);
@@ -94,7 +81,7 @@ describe('SMS one-time codes', () => {
   test('when the mobile is written with +86 and spaces, then it is the same number for sending and verifying', async () => {
     const mobile = uniqueMobile();
     await service().requestCode({ mobile: `+86 ${mobile.slice(0, 3)} ${mobile.slice(3)}`, purpose: 'lookup', ip: uniqueIp() });
-    await expect(service().verifyCode({ mobile, purpose: 'lookup', code: await lastCode(mobile) })).resolves.toBeUndefined();
+    await expect(service().verifyCode({ mobile, purpose: 'lookup', code: await outboxCode(app, mobile) })).resolves.toBeUndefined();
   });
 
   test('when 5 minutes have passed, then the code is expired; just before, it still verifies', async () => {
@@ -102,10 +89,10 @@ describe('SMS one-time codes', () => {
     const mobile = uniqueMobile();
     await send(mobile, 'appeal');
     clock.advance(299);
-    await expect(service().verifyCode({ mobile, purpose: 'appeal', code: await lastCode(mobile) })).resolves.toBeUndefined();
+    await expect(service().verifyCode({ mobile, purpose: 'appeal', code: await outboxCode(app, mobile) })).resolves.toBeUndefined();
 
     await send(mobile, 'appeal');
-    const code = await lastCode(mobile);
+    const code = await outboxCode(app, mobile);
     clock.advance(300);
     const expired = await rejection<DomainError>(service().verifyCode({ mobile, purpose: 'appeal', code }));
     expect(expired.code).toBe('sms.error.code_expired');
@@ -116,7 +103,7 @@ describe('SMS one-time codes', () => {
     clock.current = BEIJING_10AM;
     const mobile = uniqueMobile();
     await send(mobile);
-    const first = await lastCode(mobile);
+    const first = await outboxCode(app, mobile);
     clock.advance(20);
     const early = await rejection<SmsCodeRateLimited>(send(mobile, 'reset'));
     expect(early).toBeInstanceOf(SmsCodeRateLimited);
@@ -125,7 +112,7 @@ describe('SMS one-time codes', () => {
 
     clock.advance(40);
     await send(mobile);
-    const second = await lastCode(mobile);
+    const second = await outboxCode(app, mobile);
     if (second !== first) {
       const old = await rejection<DomainError>(service().verifyCode({ mobile, purpose: 'register', code: first }));
       expect(old.code).toBe('sms.error.code_wrong');
@@ -137,7 +124,7 @@ describe('SMS one-time codes', () => {
     const mobile = uniqueMobile();
     const ip = uniqueIp();
     await send(mobile, 'change_mobile', ip);
-    const code = await lastCode(mobile);
+    const code = await outboxCode(app, mobile);
     const remaining: number[] = [];
     const keys: string[] = [];
     for (let i = 0; i < 5; i += 1) {
@@ -161,7 +148,7 @@ describe('SMS one-time codes', () => {
   test('when a code sent for registration is entered for a password reset, then it is refused there and still verifies for registration', async () => {
     const mobile = uniqueMobile();
     await send(mobile, 'register');
-    const code = await lastCode(mobile);
+    const code = await outboxCode(app, mobile);
     const elsewhere = await rejection<DomainError>(service().verifyCode({ mobile, purpose: 'reset', code }));
     expect(elsewhere.code).toBe('sms.error.no_code');
     await expect(service().verifyCode({ mobile, purpose: 'register', code })).resolves.toBeUndefined();
@@ -215,7 +202,7 @@ describe('SMS one-time codes', () => {
     }
     const row = await app.context.db('sms_codes').where({ mobile_index: app.context.crypt.blindIndex(mobile) }).first('attempts');
     expect(row.attempts).toBe(0);
-    await expect(service().verifyCode({ mobile, purpose: 'reset', code: ` ${await lastCode(mobile)} ` })).resolves.toBeUndefined();
+    await expect(service().verifyCode({ mobile, purpose: 'reset', code: ` ${await outboxCode(app, mobile)} ` })).resolves.toBeUndefined();
   });
 
   test('when a code is withheld, then nothing is sent and no code verifies, yet the resend wait and the daily cap count it as sent', async () => {

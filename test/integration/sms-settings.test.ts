@@ -1,15 +1,6 @@
-import { loadSettings, SettingsError } from '../../src/settings.js';
+import { loadSettings } from '../../src/settings.js';
 import { TEST_PII_KEY } from '../support/test-app.js';
-
-function settingsError(env: Record<string, string>): SettingsError {
-  try {
-    loadSettings(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return error as SettingsError;
-  }
-  throw new Error('the settings loaded');
-}
+import { settingsError } from '../support/settings.js';
 
 // Everything else production requires is set, so each test meets only the SMS rule it is about.
 const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.gov.cn', PII_KEY: TEST_PII_KEY, IDENTITY_AUTHORITY: 'reference', ENTERPRISE_REGISTRY: 'reference' };

@@ -11,9 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { TORCH_LOOKUP_CAPTCHA_PURPOSE, TORCH_LOOKUP_LIMITS } from '../../src/migration/torch/torch-lookup.service.js';
 import { createLegalAccount, createNaturalAccount, uniqueIp, uniqueUscc } from '../support/accounts.js';
+import { outboxCode } from '../support/sms-outbox.js';
 import { startTestApp, unique, uniqueMobile, type TestApp } from '../support/test-app.js';
 import { insertTorchOutcome } from '../support/torch.js';
-import { alertText, hiddenInput, UserAgent } from '../support/user-agent.js';
+import { alertText, fieldNote, hiddenInput, UserAgent } from '../support/user-agent.js';
 
 const CAPTCHA_ANSWER = 'trch';
 
@@ -39,11 +40,6 @@ function answerOf(html: string) {
     reason: byId(html, 'answer-reason'),
     links: [...linkBlock.matchAll(/href="([^"]*)">([^<]*)</g)].map((m) => [m[2]!, m[1]!.replace(/&amp;/g, '&')]),
   };
-}
-
-function note(html: string, field: string): { kind: string; text: string } | undefined {
-  const match = new RegExp(`<p class="field__(error|ok)" id="${field}-note"[^>]*>([^<]*)</p>`).exec(html);
-  return match ? { kind: match[1]!, text: match[2]! } : undefined;
 }
 
 const LEGAL_LOGIN = ['前往法人登录', '/portal/login?login_type=legal'];
@@ -81,13 +77,6 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
     });
   }
 
-  async function latestCode(mobile: string): Promise<string> {
-    const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-    const code = /验证码 (\d{6})/.exec(message?.text ?? '')?.[1];
-    if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-    return code;
-  }
-
   /** The personal form: 获取验证码 (a form post, as without JavaScript), then 检索 with the code. */
   async function personalLookup(mobile: string, options: { agent?: UserAgent; code?: (sent: string) => string; skipCode?: boolean } = {}) {
     const agent = options.agent ?? newAgent();
@@ -100,8 +89,8 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
         form: { csrf, action: 'send_sms', mobile, captchaId: hiddenInput(page.body, 'captchaId') ?? '', captcha: CAPTCHA_ANSWER, smsCode: '' },
       });
       expect(asked.status).toBe(200);
-      expect(note(asked.body, 'smsCode')?.kind).toBe('ok');
-      sent = await latestCode(mobile);
+      expect(fieldNote(asked.body, 'smsCode')?.kind).toBe('ok');
+      sent = await outboxCode(app, mobile);
     }
     const smsCode = options.code ? options.code(sent) : sent;
     return agent.request(`${app.url}/torch/lookup/personal`, { form: { csrf, action: 'lookup', mobile, smsCode } });
@@ -397,7 +386,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
 
       const response = await personalLookup(mobile, { skipCode: true, code: () => '' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请输入短信验证码' });
+      expect(fieldNote(response.body, 'smsCode')).toEqual({ kind: 'error', text: '请输入短信验证码' });
       expect(response.body).not.toContain('id="answer"');
       expect(response.body).not.toContain(`HJ_${mobile}`);
       // What was typed stays.
@@ -411,12 +400,12 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
 
       const unsent = await personalLookup(mobile, { skipCode: true, code: () => '123456' });
       expect(unsent.status).toBe(400);
-      expect(note(unsent.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
+      expect(fieldNote(unsent.body, 'smsCode')).toEqual({ kind: 'error', text: '请先获取短信验证码（每个验证码只能使用一次）' });
       expect(unsent.body).not.toContain(`HJ_${mobile}`);
 
       const wrong = await personalLookup(mobile, { code: (sent) => (sent === '000000' ? '000001' : '000000') });
       expect(wrong.status).toBe(400);
-      expect(note(wrong.body, 'smsCode')?.text).toMatch(/^短信验证码错误，还可尝试 \d 次$/);
+      expect(fieldNote(wrong.body, 'smsCode')?.text).toMatch(/^短信验证码错误，还可尝试 \d 次$/);
       expect(wrong.body).not.toContain('id="answer"');
       expect(wrong.body).not.toContain(`HJ_${mobile}`);
     });
@@ -425,11 +414,11 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       const mobile = uniqueMobile();
       const ip = uniqueIp();
       await app.context.smsCodes.requestCode({ mobile, purpose: 'register', ip });
-      const registerCode = await latestCode(mobile);
+      const registerCode = await outboxCode(app, mobile);
 
       const response = await personalLookup(mobile, { skipCode: true, code: () => registerCode });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'smsCode')?.kind).toBe('error');
+      expect(fieldNote(response.body, 'smsCode')?.kind).toBe('error');
     });
 
     it('when a code has been used once, then the same code cannot look up again', async () => {
@@ -437,10 +426,10 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       const agent = newAgent();
       const first = await personalLookup(mobile, { agent });
       expect(first.status).toBe(200);
-      const code = await latestCode(mobile);
+      const code = await outboxCode(app, mobile);
       const again = await personalLookup(mobile, { agent, skipCode: true, code: () => code });
       expect(again.status).toBe(400);
-      expect(note(again.body, 'smsCode')?.text).toBe('请先获取短信验证码（每个验证码只能使用一次）');
+      expect(fieldNote(again.body, 'smsCode')?.text).toBe('请先获取短信验证码（每个验证码只能使用一次）');
     });
 
     it('when 获取验证码 is asked without or with a wrong image captcha, or for a bad mobile, then no code is sent and the field says why', async () => {
@@ -451,15 +440,15 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
 
       const noCaptcha = await agent.request(`${app.url}/torch/lookup/personal`, { form: { ...form, mobile, captcha: '' } });
       expect(noCaptcha.status).toBe(400);
-      expect(note(noCaptcha.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
+      expect(fieldNote(noCaptcha.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
 
       const wrongCaptcha = await agent.request(`${app.url}/torch/lookup/personal`, { form: { ...form, mobile, captcha: 'nope' } });
       expect(wrongCaptcha.status).toBe(400);
-      expect(note(wrongCaptcha.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
+      expect(fieldNote(wrongCaptcha.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
 
       const badMobile = await agent.request(`${app.url}/torch/lookup/personal`, { form: { ...form, mobile: '1234', captcha: CAPTCHA_ANSWER } });
       expect(badMobile.status).toBe(400);
-      expect(note(badMobile.body, 'mobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
+      expect(fieldNote(badMobile.body, 'mobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
       expect(badMobile.body).toContain('aria-invalid="true"');
       expect(badMobile.body).toContain('value="1234"');
 
@@ -469,7 +458,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
     it('when the lookup itself is posted with a bad mobile, then 400 with the mobile field’s message', async () => {
       const response = await personalLookup('12345', { skipCode: true, code: () => '123456' });
       expect(response.status).toBe(400);
-      expect(note(response.body, 'mobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
+      expect(fieldNote(response.body, 'mobile')).toEqual({ kind: 'error', text: '请输入正确的 11 位手机号码' });
     });
 
     it('when the in-place 获取验证码 (the page script) asks /sms/code for the lookup, then that code proves the mobile', async () => {
@@ -485,7 +474,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
         headers: { accept: 'application/json', 'x-csrf-token': csrf },
       });
       expect(sent.status).toBe(200);
-      const response = await agent.request(`${app.url}/torch/lookup/personal`, { form: { csrf, action: 'lookup', mobile, smsCode: await latestCode(mobile) } });
+      const response = await agent.request(`${app.url}/torch/lookup/personal`, { form: { csrf, action: 'lookup', mobile, smsCode: await outboxCode(app, mobile) } });
       expect(answerOf(response.body).loginName).toBe(`HJ_${mobile}`);
     });
   });
@@ -498,7 +487,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
     ])('when the USCC is %p, then 400 with the field’s message and the form keeps it', async (uscc, message) => {
       const response = await enterpriseLookup(uscc);
       expect(response.status).toBe(400);
-      expect(note(response.body, 'uscc')).toEqual({ kind: 'error', text: message });
+      expect(fieldNote(response.body, 'uscc')).toEqual({ kind: 'error', text: message });
       expect(response.body).toContain('aria-invalid="true"');
       expect(response.body).toContain(`value="${uscc}"`);
       expect(alertText(response.body)).toBe('请检查填写的内容');
@@ -509,7 +498,7 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       const wrongCheck = valid.slice(0, 17) + [...'0123456789ABCDEFGHJKLMNPQRTUWXY'].find((c) => c !== valid[17])!;
       const response = await enterpriseLookup(wrongCheck);
       expect(response.status).toBe(400);
-      expect(note(response.body, 'uscc')).toEqual({ kind: 'error', text: '统一社会信用代码校验位不正确，请核对' });
+      expect(fieldNote(response.body, 'uscc')).toEqual({ kind: 'error', text: '统一社会信用代码校验位不正确，请核对' });
     });
 
     it('when the image captcha is missing or wrong, then no answer: 400 on the captcha field', async () => {
@@ -517,10 +506,10 @@ describe('火炬中心账号检索 (the Torch Center account lookup) over HTTP',
       await insertTorchOutcome(app, { kind: 'enterprise', legacyLogin: uscc, case: 'conflict' });
       const missing = await enterpriseLookup(uscc, { captcha: '' });
       expect(missing.status).toBe(400);
-      expect(note(missing.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
+      expect(fieldNote(missing.body, 'captcha')).toEqual({ kind: 'error', text: '请输入图形验证码' });
       const wrong = await enterpriseLookup(uscc, { captcha: 'zzzz' });
       expect(wrong.status).toBe(400);
-      expect(note(wrong.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
+      expect(fieldNote(wrong.body, 'captcha')).toEqual({ kind: 'error', text: '图形验证码错误或已过期，请重新输入' });
       expect(wrong.body).not.toContain('id="answer"');
     });
 

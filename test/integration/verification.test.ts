@@ -2,7 +2,8 @@ import type { Actor } from '../../src/accounts/account.service.js';
 import { NotFoundError } from '../../src/errors.js';
 import { HttpIdentityAuthority } from '../../src/verification/http.identity-authority.js';
 import { createLegalAccount, createNaturalAccount, uniqueIp } from '../support/accounts.js';
-import { FakeIdentityAuthority, json, type AuthorityRequest } from '../support/fake-identity-authority.js';
+import { json, type AuthorityRequest } from '../support/fake-check-server.js';
+import { FakeIdentityAuthority } from '../support/fake-identity-authority.js';
 import { uniqueName, uniqueResidentId } from '../support/identities.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

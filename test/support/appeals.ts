@@ -7,6 +7,7 @@ import type { Appeal } from '../../src/flows/appeal/appeal.rules.js';
 import { uniqueIp } from './accounts.js';
 import { uniqueName, uniqueResidentId } from './identities.js';
 import { plainImage } from './review.js';
+import { outboxCode } from './sms-outbox.js';
 import { uniqueMobile, type TestApp } from './test-app.js';
 import { hiddenInput, UserAgent } from './user-agent.js';
 
@@ -17,14 +18,6 @@ export const CAPTCHA_ANSWER = 'pass-appeal';
 export const APPEAL_TEST_ENV = { TRUST_PROXY: 'true', CAPTCHA_TEST_ANSWER: CAPTCHA_ANSWER, ADDRESS_LOGIN_FAILURES: '100000' };
 
 export const appealAgent = (ip = uniqueIp()) => new UserAgent({ 'x-forwarded-for': ip, 'accept-language': 'zh-CN' });
-
-/** The newest SMS code sent to `mobile`, from the development outbox. */
-export async function outboxCode(app: TestApp, mobile: string): Promise<string> {
-  const [message] = await app.context.smsOutbox.recent({ mobile, limit: 1 });
-  const code = message && /验证码 (\d{6})/.exec(message.text)?.[1];
-  if (!code) throw new Error(`no code in the outbox for ${mobile}`);
-  return code;
-}
 
 /** 获取验证码 as the page's script asks it (JSON, captcha answered); returns the code from the outbox. */
 export async function requestAppealCode(app: TestApp, agent: UserAgent, mobile: string): Promise<string> {

@@ -157,3 +157,14 @@ export class TestRelyingParty {
     }).href;
   }
 }
+
+/** The OAuth error code openid-client reports for a refused token request. */
+export async function tokenError(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof client.ResponseBodyError) return error.error;
+    throw error;
+  }
+  throw new Error('the token request succeeded');
+}

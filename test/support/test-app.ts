@@ -104,3 +104,9 @@ export function uniqueMobile(): string {
 }
 
 export const STRONG_PASSWORD = 'Correct-Horse-42';
+
+/** A pino destination (logDestination) that keeps every line written to it. */
+export function captureLogs(): DestinationStream & { text(): string } {
+  const lines: string[] = [];
+  return { write: (line: string) => void lines.push(line), text: () => lines.join('') };
+}

@@ -90,3 +90,36 @@ export function selectedTab(html: string): string | undefined {
   }
   return undefined;
 }
+
+/** The field message the page shows under `field`: its kind (error/ok) and text. */
+export function fieldNote(html: string, field: string): { kind: string; text: string } | undefined {
+  const match = new RegExp(`<p class="field__(error|ok)" id="${field}-note"[^>]*>([^<]*)</p>`).exec(html);
+  return match ? { kind: match[1]!, text: match[2]! } : undefined;
+}
+
+/** The fields that carry an error message on the page. */
+export function errorFields(html: string): string[] {
+  return [...html.matchAll(/<p class="field__error" id="(\w+)-note"/g)].map((m) => m[1]!).sort();
+}
+
+/** The value attribute of the input with this id ('' when it has none). */
+export function inputValue(html: string, id: string): string | undefined {
+  const tag = new RegExp(`<input\\b[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
+  if (!tag) return undefined;
+  return /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '';
+}
+
+/** The value of the selected option of the select with this id. */
+export function selectedOption(html: string, id: string): string | undefined {
+  const select = new RegExp(`<select\\b[^>]*\\bid="${id}"[\\s\\S]*?</select>`).exec(html)?.[0] ?? '';
+  return /<option value="([^"]*)" selected>/.exec(select)?.[1];
+}
+
+/** The step of a flow's step list marked current, with its label ("2 用户实名认证"). */
+export function currentStep(html: string): string | undefined {
+  const match = /aria-current="step">\s*<span class="steps__number">(\d)<\/span>\s*([^<]+?)\s*<\/li>/.exec(html);
+  return match ? `${match[1]} ${match[2]}` : undefined;
+}
+
+/** Every link's href on the page, unescaped. */
+export const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
