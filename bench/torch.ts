@@ -1,6 +1,7 @@
 /**
- * `npm run bench:torch -- --accounts N [--batch B]` (default 100000; the target is stated for
- * 1000000): the Torch Center import (SPEC §8) on a throwaway PostgreSQL.
+ * `npm run bench:torch -- --accounts N [--batch B] [--statements]` (default 100000; the target is
+ * stated for 1000000): the Torch Center import (SPEC §8) on a throwaway PostgreSQL. --statements
+ * adds PostgreSQL's time per statement of the import (pg_stat_statements).
  *
  * Seeds the platform with accounts that send the legacy records into every case (E1–E4, P1–P4 and
  * both conflicts), streams N legacy records in every password scheme to a temp JSON Lines file,
@@ -21,12 +22,14 @@ import { migrateLatest } from '../src/db/migrate.js';
 import { PiiCrypto } from '../src/security/pii-crypto.js';
 import { orgNameKey } from '../src/accounts/org-name.js';
 import { usccCheckCharacter } from '../src/accounts/identity-documents.js';
-import { TorchImportRepository, type NewAccountRow } from '../src/migration/torch/torch-import.repository.js';
+import { TorchImportRepository, type LegalProfileRow, type NaturalProfileRow, type NewAccountRow } from '../src/migration/torch/torch-import.repository.js';
+import { runTogether } from '../src/db/statements.js';
+import type { Db } from '../src/db/database.js';
 import { projectRoot } from '../src/paths.js';
 import { startPostgresCluster, stopPostgresCluster } from '../test/support/postgres-cluster.js';
 import { readMemory } from './processes.js';
 
-const { values } = parseArgs({ options: { accounts: { type: 'string' }, batch: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { accounts: { type: 'string' }, batch: { type: 'string' }, statements: { type: 'boolean' } }, strict: true });
 const N = Number(values.accounts ?? 100_000);
 const BATCH = values.batch ?? '2000';
 if (!Number.isInteger(N) || N < 10) throw new Error('--accounts must be a whole number ≥ 10');
@@ -81,14 +84,14 @@ async function writeExport(file: string): Promise<void> {
 }
 
 /** Platform accounts that send the records into their cases, inserted in chunks. */
-async function seed(db: Parameters<TorchImportRepository['insertAccounts']>[1]): Promise<number> {
+async function seed(db: Db): Promise<number> {
   const repository = new TorchImportRepository(db);
   let seeded = 0;
   const CHUNK = 5000;
   for (let start = 0; start < N; start += CHUNK) {
     const accounts: NewAccountRow[] = [];
-    const legal: Array<{ accountId: string; orgName: string; orgNameKey: string; uscc: string }> = [];
-    const natural: Array<{ accountId: string; name: string }> = [];
+    const legal: LegalProfileRow[] = [];
+    const natural: NaturalProfileRow[] = [];
     const verified: string[] = [];
     const add = (kind: 'natural' | 'legal', loginName: string, mobileNumber: string, usccOf?: string) => {
       const id = crypto.randomUUID();
@@ -110,9 +113,7 @@ async function seed(db: Parameters<TorchImportRepository['insertAccounts']>[1]):
       }
     }
     await db.transaction(async (trx) => {
-      await repository.insertAccounts(accounts, trx);
-      await repository.insertNaturalProfiles(natural, trx);
-      await repository.insertLegalProfiles(legal, trx);
+      await runTogether(trx, [repository.accountsInsert(accounts), repository.naturalProfilesInsert(natural), repository.legalProfilesInsert(legal)]);
       if (verified.length) {
         await trx('accounts').whereIn('id', verified).update({ real_name_status: 'verified', real_name_verified_at: trx.fn.now() });
       }
@@ -123,9 +124,31 @@ async function seed(db: Parameters<TorchImportRepository['insertAccounts']>[1]):
   return seeded;
 }
 
+/** --statements: where PostgreSQL spent the import's time, by statement (pg_stat_statements). */
+async function printStatements(url: string): Promise<void> {
+  const database = await createDatabase({ kind: 'postgres', url });
+  try {
+    const { rows } = await database.db.raw(
+      `select round(total_exec_time)::text as ms, calls::text, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as query
+         from pg_stat_statements where query not like '%pg_stat_statements%' order by total_exec_time desc limit 15`,
+    );
+    console.log('PostgreSQL time by statement (ms, calls):');
+    for (const row of rows as Array<{ ms: string; calls: string; query: string }>) {
+      console.log(`${row.ms.padStart(8)} ${row.calls.padStart(9)}  ${row.query}`);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-bench-'));
-  const cluster = await startPostgresCluster({ database: 'torch_bench', prefix: 'idp-bench-torch-' });
+  const cluster = await startPostgresCluster({
+    database: 'torch_bench',
+    prefix: 'idp-bench-torch-',
+    // Nested statements too: foreign-key checks show as their own lines.
+    settings: values.statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {},
+  });
   const stop = () => {
     stopPostgresCluster(cluster);
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -140,6 +163,7 @@ async function main(): Promise<void> {
     let t = Date.now();
     const seeded = await seed(database.db);
     console.log(`seeded ${seeded} platform accounts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    if (values.statements) await database.db.raw('create extension pg_stat_statements; select pg_stat_statements_reset()');
     await database.close();
 
     const file = path.join(tmp, 'torch-export.jsonl');
@@ -179,6 +203,7 @@ async function main(): Promise<void> {
     console.log(`importer peak RSS (VmHWM): ${peakMb.toFixed(0)} MB`);
     console.log(`${rate >= TARGETS.accountsPerSecond ? 'PASS' : 'FAIL'} ≥ ${TARGETS.accountsPerSecond} accounts/s`);
     console.log(`${peakMb < TARGETS.peakMb ? 'PASS' : 'FAIL'} peak RSS < ${TARGETS.peakMb} MB`);
+    if (values.statements) await printStatements(cluster.url);
   } finally {
     stop();
   }

@@ -1,6 +1,7 @@
 import { isRealNameSettled, REAL_NAME_SETTLED } from '../accounts/account.types.js';
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
+import type { Statement } from '../db/statements.js';
 
 export type AuthorizationOrigin = 'portal' | 'migration';
 
@@ -85,22 +86,21 @@ export class EntityAuthorizationRepository {
   }
 
   /**
-   * grant for many pairs in one statement (the Torch import's E4 grants a batch at a time): the
-   * same rule, one active authorization per pair, an existing one getting the new systems.
+   * grant for many pairs as one statement, for the caller to run with its batch (the Torch import's
+   * E4 grants): the same rule, one active authorization per pair, an existing one getting the new
+   * systems.
    */
-  async grantMany(
+  grantManyStatement(
     grants: Array<{ legalAccountId: string; agentAccountId: string }>,
     common: { systems: string[] | 'all'; origin: AuthorizationOrigin; grantedBy: string },
-    trx: Db = this.db,
-  ): Promise<void> {
-    if (grants.length === 0) return;
+  ): Statement {
     const systems = common.systems === 'all' ? null : `{${[...new Set(common.systems)].sort().map((s) => JSON.stringify(s)).join(',')}}`;
-    await trx.raw(
-      `insert into entity_authorizations (id, legal_account_id, agent_account_id, systems, origin, granted_by)
+    return {
+      sql: `insert into entity_authorizations (id, legal_account_id, agent_account_id, systems, origin, granted_by)
        select g.id, g.legal, g.agent, ?::text[], ?, ? from unnest(?::uuid[], ?::uuid[], ?::uuid[]) as g(id, legal, agent)
        on conflict (legal_account_id, agent_account_id) where status = 'active' do update set systems = excluded.systems`,
-      [systems, common.origin, common.grantedBy, grants.map(() => crypto.randomUUID()), grants.map((g) => g.legalAccountId), grants.map((g) => g.agentAccountId)],
-    );
+      bindings: [systems, common.origin, common.grantedBy, grants.map(() => crypto.randomUUID()), grants.map((g) => g.legalAccountId), grants.map((g) => g.agentAccountId)],
+    };
   }
 
   /** Revokes one of the entity's active authorizations; false when there is none by that id. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../services.js';
 import { OUTCOME_CASES, type RunCounts } from '../migration/torch/torch-import.service.js';
+import { lineWriter } from './line-writer.js';
 import { UsageError } from './usage-error.js';
 
 const operator = () => process.env.USER ?? 'operator';
@@ -36,19 +37,22 @@ export async function torchImport(services: AppContext, argv: string[]): Promise
   const mode = values['dry-run'] ? 'dry_run' : 'apply';
   console.log(`torch import ${mode === 'dry_run' ? '(dry run: nothing is changed)' : '(apply)'}: ${file}`);
 
-  const { runId, counts } = await services.torchImport.run({
-    file,
-    mode,
-    batchSize,
-    actor: operator(),
-    listener: {
-      // Malformed records with a legacy id are conflicts too, listed once, below.
-      malformed: (record) => {
-        if (record.legacyId === null) console.log(`malformed  line ${record.line}  ${record.reason}`);
+  const listing = lineWriter();
+  const { runId, counts } = await services.torchImport
+    .run({
+      file,
+      mode,
+      batchSize,
+      actor: operator(),
+      listener: {
+        // Malformed records with a legacy id are conflicts too, listed once, below.
+        malformed: (record) => {
+          if (record.legacyId === null) listing.line(`malformed  line ${record.line}  ${record.reason}`);
+        },
+        conflict: (outcome) => listing.line(`conflict   line ${outcome.line}  legacy_id ${outcome.legacyId}  ${outcome.reason}`),
       },
-      conflict: (outcome) => console.log(`conflict   line ${outcome.line}  legacy_id ${outcome.legacyId}  ${outcome.reason}`),
-    },
-  });
+    })
+    .finally(listing.flush);
   console.log(`run ${runId} ${mode === 'dry_run' ? 'dry run' : 'applied'}`);
   for (const line of countsLines(counts)) console.log(line);
 }
@@ -57,8 +61,9 @@ export async function torchReport(services: AppContext, argv: string[]): Promise
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, run: { type: 'string' } }, strict: true });
   const report = services.torchReport;
   if (values.json) {
+    const out = lineWriter();
     for await (const outcome of report.allOutcomes()) {
-      console.log(
+      out.line(
         JSON.stringify({
           legacy_id: outcome.legacyId,
           kind: outcome.kind,
@@ -70,6 +75,7 @@ export async function torchReport(services: AppContext, argv: string[]): Promise
         }),
       );
     }
+    out.flush();
     return;
   }
   // --run ID: a given run's summary (the output of `torch import` names it), else the newest.
@@ -86,7 +92,9 @@ export async function torchReport(services: AppContext, argv: string[]): Promise
   for (const line of countsLines(run.counts)) console.log(`  ${line}`);
   console.log(`outcomes recorded: ${caseLine(await report.caseCounts())}`);
   console.log('conflicts:');
+  const out = lineWriter();
   for await (const outcome of report.allOutcomes({ case: 'conflict' })) {
-    console.log(`  legacy_id ${outcome.legacyId}  ${outcome.kind ?? '-'}  line ${outcome.line}  ${outcome.reason}`);
+    out.line(`  legacy_id ${outcome.legacyId}  ${outcome.kind ?? '-'}  line ${outcome.line}  ${outcome.reason}`);
   }
+  out.flush();
 }

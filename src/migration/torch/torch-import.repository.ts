@@ -1,11 +1,11 @@
 /**
- * The Torch import's SQL, set-based: each look-up is one query for a whole batch, each insert one
- * statement for all of the batch's rows (unnest of column arrays: one parameter per column, so a
- * batch of any size stays within PostgreSQL's parameter limit).
+ * The Torch import's SQL, set-based: each look-up is one query for a whole batch, each table's
+ * inserts one statement for all of the batch's rows (src/db/statements.ts), the service running a
+ * batch's statements together.
  */
 import { REAL_NAME_SETTLED } from '../../accounts/account.types.js';
-import type { Knex } from 'knex';
 import type { Db } from '../../db/database.js';
+import { unnestInsert, type Statement } from '../../db/statements.js';
 import type { TorchCase, TorchWindow, NameHolder } from './torch.rules.js';
 import type { LegacyKind } from './legacy-record.js';
 
@@ -33,20 +33,24 @@ export interface NewAccountRow {
   email: string | null;
 }
 
+export interface NaturalProfileRow {
+  accountId: string;
+  name: string;
+}
+
+export interface LegalProfileRow {
+  accountId: string;
+  orgName: string;
+  orgNameKey: string;
+  uscc: string;
+}
+
 export interface LegacyPasswordRow {
   accountId: string;
   scheme: string;
   hash: string;
   salt: string | null;
   iterations: number | null;
-}
-
-/** One multi-row insert: `insert into t (cols) select * from unnest($1::type[], …)`. */
-async function insertColumns(trx: Db, table: string, columns: Array<[column: string, type: string, values: unknown[]]>): Promise<void> {
-  if (columns[0]![2].length === 0) return;
-  const names = columns.map(([column]) => `"${column}"`).join(', ');
-  const arrays = columns.map(([, type]) => `?::${type}[]`).join(', ');
-  await trx.raw(`insert into ${table} (${names}) select * from unnest(${arrays})`, columns.map(([, , values]) => values) as Knex.RawBinding[]);
 }
 
 const ADVISORY_LOCK_KEY = 'torch_import';
@@ -88,15 +92,23 @@ export class TorchImportRepository {
     );
   }
 
-  /** Per USCC, the legal account that speaks for the entity: the claim holder, else the oldest. */
+  /**
+   * Per USCC, the legal account that speaks for the entity: the claim holder, else the oldest. One
+   * index probe per USCC (lateral): a plain join lets the planner hash all of accounts every batch.
+   */
   async legalAccounts(usccs: string[], trx: Db): Promise<Map<string, { accountId: string; loginName: string }>> {
     const { rows } = await trx.raw(
-      `select distinct on (l.uscc) l.uscc, a.id, a.login_name
-         from legal_profiles l
-         join accounts a on a.id = l.account_id
-         left join entity_claims c on c.uscc = l.uscc and c.account_id = a.id
-        where l.uscc = any(?::text[])
-        order by l.uscc, (c.account_id is null), a.created_at, a.id`,
+      `select u.uscc, e.id, e.login_name
+         from unnest(?::text[]) as u(uscc)
+         cross join lateral (
+           select a.id, a.login_name
+             from legal_profiles l
+             join accounts a on a.id = l.account_id
+             left join entity_claims c on c.uscc = l.uscc and c.account_id = a.id
+            where l.uscc = u.uscc
+            order by (c.account_id is null), a.created_at, a.id
+            limit 1
+         ) e`,
       [usccs],
     );
     return new Map((rows as Array<Record<string, string>>).map((row) => [row.uscc!, { accountId: row.id!, loginName: row.login_name! }]));
@@ -115,8 +127,8 @@ export class TorchImportRepository {
   }
 
   /** Active, unverified, without a platform password: the legacy hash stands in until the first sign-in. */
-  async insertAccounts(accounts: NewAccountRow[], trx: Db): Promise<void> {
-    await insertColumns(trx, 'accounts', [
+  accountsInsert(accounts: NewAccountRow[]): Statement {
+    return unnestInsert('accounts', [
       ['id', 'uuid', accounts.map((a) => a.id)],
       ['kind', 'text', accounts.map((a) => a.kind)],
       ['login_name', 'text', accounts.map((a) => a.loginName)],
@@ -127,16 +139,16 @@ export class TorchImportRepository {
     ]);
   }
 
-  async insertNaturalProfiles(profiles: Array<{ accountId: string; name: string }>, trx: Db): Promise<void> {
-    await insertColumns(trx, 'natural_profiles', [
+  naturalProfilesInsert(profiles: NaturalProfileRow[]): Statement {
+    return unnestInsert('natural_profiles', [
       ['account_id', 'uuid', profiles.map((p) => p.accountId)],
       ['name', 'text', profiles.map((p) => p.name)],
     ]);
   }
 
   /** Torch enterprises are domestic enterprises identified by their USCC. */
-  async insertLegalProfiles(profiles: Array<{ accountId: string; orgName: string; orgNameKey: string; uscc: string }>, trx: Db): Promise<void> {
-    await insertColumns(trx, 'legal_profiles', [
+  legalProfilesInsert(profiles: LegalProfileRow[]): Statement {
+    return unnestInsert('legal_profiles', [
       ['account_id', 'uuid', profiles.map((p) => p.accountId)],
       ['org_name', 'text', profiles.map((p) => p.orgName)],
       ['org_name_key', 'text', profiles.map((p) => p.orgNameKey)],
@@ -146,8 +158,8 @@ export class TorchImportRepository {
     ]);
   }
 
-  async insertLegacyPasswords(passwords: LegacyPasswordRow[], trx: Db): Promise<void> {
-    await insertColumns(trx, 'legacy_passwords', [
+  legacyPasswordsInsert(passwords: LegacyPasswordRow[]): Statement {
+    return unnestInsert('legacy_passwords', [
       ['account_id', 'uuid', passwords.map((p) => p.accountId)],
       ['scheme', 'text', passwords.map((p) => p.scheme)],
       ['hash', 'text', passwords.map((p) => p.hash)],
@@ -156,8 +168,8 @@ export class TorchImportRepository {
     ]);
   }
 
-  async insertOutcomes(outcomes: OutcomeRow[], runId: string, trx: Db): Promise<void> {
-    await insertColumns(trx, 'torch_outcomes', [
+  outcomesInsert(outcomes: OutcomeRow[], runId: string): Statement {
+    return unnestInsert('torch_outcomes', [
       ['legacy_id', 'text', outcomes.map((o) => o.legacyId)],
       ['kind', 'text', outcomes.map((o) => o.kind)],
       ['legacy_login_encrypted', 'text', outcomes.map((o) => o.legacyLoginStored)],

@@ -12,13 +12,14 @@ import path from 'node:path';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { EntityAuthorizationRepository } from '../../authorization/entity-authorization.repository.js';
 import type { Db } from '../../db/database.js';
+import { runTogether } from '../../db/statements.js';
 import { loginNameKey } from '../../accounts/login-name.js';
 import { orgNameKey } from '../../accounts/org-name.js';
 import { normalizeUscc } from '../../accounts/identity-documents.js';
 import type { PiiCrypto } from '../../security/pii-crypto.js';
 import { readLegacyExport, type ExportFormat } from './legacy-export.reader.js';
 import { parseLegacyRecord, type LegacyRecord, type MalformedRecord } from './legacy-record.js';
-import { TorchImportRepository, type LegacyPasswordRow, type NewAccountRow, type OutcomeRow } from './torch-import.repository.js';
+import { TorchImportRepository, type LegacyPasswordRow, type LegalProfileRow, type NaturalProfileRow, type NewAccountRow, type OutcomeRow } from './torch-import.repository.js';
 import { decide, HJ_PREFIX, type NameHolder, type PlatformView, type TorchCase } from './torch.rules.js';
 
 export type RunMode = 'dry_run' | 'apply';
@@ -320,8 +321,8 @@ export class TorchImportService {
     };
 
     const accounts: NewAccountRow[] = [];
-    const naturalProfiles: Array<{ accountId: string; name: string }> = [];
-    const legalProfiles: Array<{ accountId: string; orgName: string; orgNameKey: string; uscc: string }> = [];
+    const naturalProfiles: NaturalProfileRow[] = [];
+    const legalProfiles: LegalProfileRow[] = [];
     const passwords: LegacyPasswordRow[] = [];
     const grants: Array<{ legalAccountId: string; agentAccountId: string }> = [];
     const decidedNow = new Map<string, OutcomeRow>();
@@ -381,12 +382,14 @@ export class TorchImportService {
       result.outcomes.push({ outcome, fresh: true });
     }
 
-    await this.repository.insertAccounts(accounts, trx);
-    await this.repository.insertNaturalProfiles(naturalProfiles, trx);
-    await this.repository.insertLegalProfiles(legalProfiles, trx);
-    await this.repository.insertLegacyPasswords(passwords, trx);
-    await this.authorizations.grantMany(grants, { systems: this.authorizedSystems, origin: 'migration', grantedBy: 'torch-import' }, trx);
-    await this.repository.insertOutcomes([...decidedNow.values()], runId, trx);
+    await runTogether(trx, [
+      this.repository.accountsInsert(accounts),
+      this.repository.naturalProfilesInsert(naturalProfiles),
+      this.repository.legalProfilesInsert(legalProfiles),
+      this.repository.legacyPasswordsInsert(passwords),
+      this.authorizations.grantManyStatement(grants, { systems: this.authorizedSystems, origin: 'migration', grantedBy: 'torch-import' }),
+      this.repository.outcomesInsert([...decidedNow.values()], runId),
+    ]);
     result.accountsCreated = accounts.length;
     return result;
   }
