@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createServices, type AppContext } from '../services.js';
+import type { AppContext } from '../services.js';
 import { createDatabase, EmbeddedDatabaseBusyError, type Database } from '../db/database.js';
 import { migrateLatest } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
@@ -10,7 +10,7 @@ import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
 import { loadSettings, SettingsError, type Settings } from '../settings.js';
 import { loadReferenceRegister } from '../verification/reference-register.file.js';
 import { loadEnterpriseRegister } from '../verification/enterprise-register.file.js';
-import { torchImport, torchReport } from './torch.command.js';
+import { torchImport, torchReport, torchServices } from './torch.command.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -67,8 +67,12 @@ async function withDatabase<T>(settings: Settings, work: (database: Database) =>
   }
 }
 
-/** The services a command uses, over the migrated database: no relying parties, warnings only. */
-function withServices<T>(settings: Settings, work: (services: AppContext) => Promise<T>): Promise<T> {
+/**
+ * The services a command uses, over the migrated database: no relying parties, warnings only.
+ * Loaded when a command needs them: the torch commands make do with less (torchServices).
+ */
+async function withServices<T>(settings: Settings, work: (services: AppContext) => Promise<T>): Promise<T> {
+  const { createServices } = await import('../services.js');
   return withDatabase(settings, ({ db }) => work(createServices(settings, createLogger('warn'), db, { metadata: [], relyingParties: new Map() })));
 }
 
@@ -230,10 +234,10 @@ async function run(argv: string[]): Promise<void> {
       await operatorCreate(settings, rest);
       return;
     case 'torch import':
-      await withServices(settings, (services) => torchImport(services, rest));
+      await withDatabase(settings, ({ db }) => torchImport(torchServices(settings, db), rest));
       return;
     case 'torch report':
-      await withServices(settings, (services) => torchReport(services, rest));
+      await withDatabase(settings, ({ db }) => torchReport(torchServices(settings, db), rest));
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -1,10 +1,35 @@
 /** `torch import` and `torch report`: the Torch Center migration as operators run it (SPEC §8). */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { AppContext } from '../services.js';
-import { OUTCOME_CASES, type RunCounts } from '../migration/torch/torch-import.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { EntityAuthorizationRepository } from '../authorization/entity-authorization.repository.js';
+import type { Db } from '../db/database.js';
+import { createLogger } from '../logger.js';
+import { OUTCOME_CASES, TorchImportService, type RunCounts } from '../migration/torch/torch-import.service.js';
+import { TorchReportService } from '../migration/torch/torch-report.service.js';
+import { loadDataKey } from '../security/data-key.js';
+import { PiiCrypto } from '../security/pii-crypto.js';
+import type { Settings } from '../settings.js';
 import { lineWriter } from './line-writer.js';
 import { UsageError } from './usage-error.js';
+
+export interface TorchContext {
+  torchImport: TorchImportService;
+  torchReport: TorchReportService;
+}
+
+/**
+ * Only what the migration needs, not the whole application (src/services.ts): the import's
+ * memory is measured, and the rest would add some 40 MB of modules it never calls.
+ */
+export function torchServices(settings: Settings, db: Db): TorchContext {
+  const crypt = new PiiCrypto(loadDataKey(settings.piiKey, settings.dataDir));
+  const audit = new AuditService(db, createLogger('warn'));
+  return {
+    torchImport: new TorchImportService(db, crypt, audit, new EntityAuthorizationRepository(db), settings.torch.authorizedSystems),
+    torchReport: new TorchReportService(db, crypt),
+  };
+}
 
 const operator = () => process.env.USER ?? 'operator';
 
@@ -20,7 +45,7 @@ function countsLines(counts: Partial<RunCounts>): string[] {
   ];
 }
 
-export async function torchImport(services: AppContext, argv: string[]): Promise<void> {
+export async function torchImport(services: TorchContext, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { 'dry-run': { type: 'boolean' }, batch: { type: 'string' } },
@@ -45,10 +70,7 @@ export async function torchImport(services: AppContext, argv: string[]): Promise
       batchSize,
       actor: operator(),
       listener: {
-        // Malformed records with a legacy id are conflicts too, listed once, below.
-        malformed: (record) => {
-          if (record.legacyId === null) listing.line(`malformed  line ${record.line}  ${record.reason}`);
-        },
+        malformed: (record) => listing.line(`malformed  line ${record.line}  ${record.reason}`),
         conflict: (outcome) => listing.line(`conflict   line ${outcome.line}  legacy_id ${outcome.legacyId}  ${outcome.reason}`),
       },
     })
@@ -57,7 +79,7 @@ export async function torchImport(services: AppContext, argv: string[]): Promise
   for (const line of countsLines(counts)) console.log(line);
 }
 
-export async function torchReport(services: AppContext, argv: string[]): Promise<void> {
+export async function torchReport(services: TorchContext, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, run: { type: 'string' } }, strict: true });
   const report = services.torchReport;
   if (values.json) {

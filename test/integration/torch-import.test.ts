@@ -303,6 +303,42 @@ describe('torch import', () => {
     expect(new Set(made).size).toBe(made.length - 2);
   });
 
+  test('when a platform user registers a name the import has planned to take, then that batch is decided again and the record takes its HJ_ name', async () => {
+    const [first, taken] = [uniqueUscc(), uniqueUscc()];
+    const ids = [unique('legacy'), unique('legacy')];
+    const file = writeExport(
+      [first, taken].map((uscc, i) => ({ legacy_id: ids[i]!, kind: 'enterprise', login_name: uscc, org_name: `火炬竞争企业${i}`, mobile: uniqueMobile(), contact_name: '孙联系', ...passwordFields(i) })),
+      'jsonl',
+    );
+    const run = await app.context.torchImport.run({
+      file,
+      mode: 'apply',
+      batchSize: 1,
+      // The second batch is decided while the first is written; the name goes before it is written.
+      afterBatch: async (batch) => {
+        if (batch !== 1) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await createNaturalAccount(app, { loginName: taken });
+      },
+    });
+    expect(run.counts).toMatchObject({ decided: 2, accountsCreated: 2 });
+    expect(await app.context.db('torch_outcomes').where({ legacy_id: ids[1] }).first()).toMatchObject({ case: 'E3', login_name: `HJ_${taken}` });
+    expect(await app.context.db('accounts').where({ login_name: `HJ_${taken}` }).first()).toMatchObject({ kind: 'legal' });
+  });
+
+  test('when another import is running, then every batch is decided inside its transaction, with the same outcomes', async () => {
+    const { records, expected } = await scenario(app);
+    const other = crypto.randomUUID();
+    await app.context.db('torch_runs').insert({ id: other, mode: 'apply', file: '/elsewhere/export.jsonl', actor: 'another-operator' });
+    try {
+      const run = await app.context.torchImport.run({ file: writeExport(records, 'jsonl'), mode: 'apply', batchSize: 3 });
+      expect(run.counts.cases).toEqual({ E1: 2, E2: 2, E3: 2, E4: 2, P1: 3, P2: 2, P3: 2, P4: 1, conflict: 10 });
+      await assertOutcomes(expected);
+    } finally {
+      await app.context.db('torch_runs').where({ id: other }).update({ status: 'failed', finished_at: new Date() });
+    }
+  });
+
   test('when the report is asked for, then it summarises the latest run with its conflicts, or gives one JSON line per outcome', async () => {
     const { records, expected, prefix } = await scenario(app);
     const file = writeExport(records, 'csv');

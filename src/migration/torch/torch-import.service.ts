@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { AuditService } from '../../audit/audit.service.js';
 import type { EntityAuthorizationRepository } from '../../authorization/entity-authorization.repository.js';
 import type { Db } from '../../db/database.js';
-import { runTogether } from '../../db/statements.js';
+import { runTogether, type Statement } from '../../db/statements.js';
 import { loginNameKey } from '../../accounts/login-name.js';
 import { orgNameKey } from '../../accounts/org-name.js';
 import { normalizeUscc } from '../../accounts/identity-documents.js';
@@ -42,7 +42,10 @@ export interface RunCounts {
   batches: number;
 }
 
-/** What the CLI prints as the run goes: every conflict and every malformed line, never dropped. */
+/**
+ * What the CLI prints as the run goes, batch by batch in file order: every conflict, and every
+ * malformed record without a legacy id (no outcome can be recorded for it). Never dropped.
+ */
 export interface RunListener {
   malformed?(record: MalformedRecord): void;
   conflict?(outcome: OutcomeRow): void;
@@ -76,11 +79,13 @@ type BatchItem = { record: LegacyRecord } | { malformed: MalformedRecord & { leg
  */
 interface Batch {
   items: BatchItem[];
+  /** Malformed records without a legacy id: listed with the batch, in file order. */
+  unplaced: MalformedRecord[];
   mobileIndex: Map<string, string>;
   mobileEncrypted: Map<string, string>;
 }
 
-const emptyBatch = (): Batch => ({ items: [], mobileIndex: new Map(), mobileEncrypted: new Map() });
+const emptyBatch = (): Batch => ({ items: [], unplaced: [], mobileIndex: new Map(), mobileEncrypted: new Map() });
 
 type LegalAccountRef = { accountId: string; loginName: string };
 
@@ -108,10 +113,37 @@ interface BatchResult {
   effects: BatchEffects;
 }
 
+/** A batch decided: its rows as statements, and what they record and add. */
+interface BatchPlan {
+  /** Tells plans apart: a plan made ahead names the one it was decided on. */
+  id: number;
+  statements: Statement[];
+  result: BatchResult;
+  /** Made ahead: the id of the previous batch's plan it was decided on (0: the first batch). */
+  basis?: number;
+}
+
+/** A batch handed to the writer: its plan made ahead, the plan it is written with, and when. */
+interface WrittenBatch {
+  /** The plan its transaction settled on first: what the next batch is decided on. */
+  chosen: Promise<BatchPlan>;
+  /** The plan it committed, once counted: the next batch's plan stands only if decided on this one. */
+  committed: Promise<BatchPlan>;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 const emptyCases = () => Object.fromEntries(OUTCOME_CASES.map((c) => [c, 0])) as RunCounts['cases'];
 
 export class TorchImportService {
   private readonly repository: TorchImportRepository;
+  private plans = 0;
 
   constructor(
     private readonly db: Db,
@@ -130,44 +162,47 @@ export class TorchImportService {
     const counts: RunCounts = { records: 0, cases: emptyCases(), malformed: 0, decided: 0, alreadyDecided: 0, accountsCreated: 0, batches: 0 };
     await this.repository.startRun({ id: runId, mode: options.mode, file: path.resolve(options.file), actor });
 
-    // The dry run's one transaction, rolled back at the end; each batch a savepoint inside it.
-    const dryRun = options.mode === 'dry_run' ? await this.db.transaction() : undefined;
-    let previous: BatchEffects | undefined;
-    const commitBatch = async (batch: Batch, lookahead: Promise<Lookups> | undefined) => {
-      // A retry (a name registered meanwhile) looks everything up again, inside its transaction.
-      const result = await this.withRetry(async (attempt) => {
-        if (dryRun) return dryRun.transaction((trx) => this.processBatch(batch, runId, trx));
-        // Awaited before the transaction takes a connection: the embedded database has only one.
-        const looked = attempt === 1 && lookahead ? { lookups: await lookahead, previous } : undefined;
-        return this.db.transaction((trx) => this.processBatch(batch, runId, trx, looked));
-      });
-      previous = result.effects;
+    const record = async (batch: Batch, result: BatchResult) => {
       counts.batches++;
       counts.accountsCreated += result.accountsCreated;
+      const listed: Array<{ line: number; list: () => void }> = batch.unplaced.map((malformed) => ({
+        line: malformed.line,
+        list: () => options.listener?.malformed?.(malformed),
+      }));
       for (const { outcome, fresh } of result.outcomes) {
         counts.cases[outcome.case]++;
         if (fresh) counts.decided++;
         else counts.alreadyDecided++;
-        if (outcome.case === 'conflict') options.listener?.conflict?.(outcome);
+        if (outcome.case === 'conflict') listed.push({ line: outcome.line, list: () => options.listener?.conflict?.(outcome) });
       }
-      if (!dryRun) await options.afterBatch?.(counts.batches);
+      for (const { list } of listed.sort((a, b) => a.line - b.line)) list();
+      if (options.mode === 'apply') await options.afterBatch?.(counts.batches);
     };
 
+    // The dry run's one transaction, rolled back at the end; each batch a savepoint inside it,
+    // looked up, decided and written in turn, so that it sees what earlier ones would have made.
+    const dryRun = options.mode === 'dry_run' ? await this.db.transaction() : undefined;
+    // The apply is a pipeline: while one batch is written, the next is looked up and decided
+    // outside any transaction, on the plan of the one being written, and the one after is read.
+    // PostgreSQL's writes, the critical path, then follow each other without waiting for us.
+    let writing: WrittenBatch | undefined;
+    let writtenBefore: Promise<unknown> | undefined;
+    const send = async (batch: Batch) => {
+      if (dryRun) {
+        const plan = await this.withRetry(() => dryRun.transaction((trx) => this.planInside(batch, runId, trx).then((planned) => this.writePlan(planned, trx))));
+        return record(batch, plan.result);
+      }
+      // Once the batch before the one being written has committed, look-ups miss at most the
+      // rows of the one being written, which its plan supplies.
+      await writtenBefore;
+      const previous = writing;
+      const plan = this.planAhead(batch, runId, previous?.chosen);
+      plan.catch(() => undefined);
+      writing = this.write(batch, runId, plan, previous, (result) => record(batch, result));
+      writtenBefore = previous?.committed;
+    };
     let status: 'completed' | 'failed' = 'failed';
     try {
-      // One batch in the database while the next is read and looked up: batches still commit one
-      // after another, in file order, each deciding on what the ones before made. A look-up made
-      // while the batch before was still in the database is corrected by that batch's effects.
-      // The dry run's look-ups must see its rolled-back transaction: they run inside it, in turn.
-      let inFlight: Promise<void> | undefined;
-      const send = async (batch: Batch) => {
-        const lookahead = dryRun ? undefined : this.lookUp(batch, this.db);
-        lookahead?.catch(() => undefined);
-        await inFlight;
-        inFlight = commitBatch(batch, lookahead);
-        // Awaited before the next batch or at the end; until then a failure must not go unhandled.
-        inFlight.catch(() => undefined);
-      };
       let batch = emptyBatch();
       for await (const entry of readLegacyExport(options.file, options.format)) {
         counts.records++;
@@ -180,17 +215,20 @@ export class TorchImportService {
           this.prepareMobiles(parsed.record, batch);
         } else {
           counts.malformed++;
-          options.listener?.malformed?.(parsed.malformed);
           const { legacyId } = parsed.malformed;
           if (legacyId !== null) batch.items.push({ malformed: { ...parsed.malformed, legacyId } });
+          else batch.unplaced.push(parsed.malformed);
         }
-        if (batch.items.length >= batchSize) {
+        // Reading is CPU work on the thread that also answers the database: a pause every hundred
+        // records lets the batch being written and the one being looked up go on meanwhile.
+        if (counts.records % 100 === 0) await new Promise(setImmediate);
+        if (batch.items.length + batch.unplaced.length >= batchSize) {
           await send(batch);
           batch = emptyBatch();
         }
       }
-      if (batch.items.length) await send(batch);
-      await inFlight;
+      if (batch.items.length + batch.unplaced.length) await send(batch);
+      await writing?.committed;
       status = 'completed';
     } finally {
       if (dryRun) await dryRun.rollback().catch(() => undefined);
@@ -206,6 +244,57 @@ export class TorchImportService {
     return { runId, mode: options.mode, counts };
   }
 
+  /**
+   * Looks the batch up and decides it outside any transaction, on the plan of the batch before it
+   * (whose rows the look-ups may not see yet). Its transaction checks that this still holds.
+   */
+  private async planAhead(batch: Batch, runId: string, previous: Promise<BatchPlan> | undefined): Promise<BatchPlan> {
+    const lookups = await this.lookUp(batch, this.db);
+    const basis = await previous;
+    if (basis) await this.corrected(lookups, basis.result.effects, batch, this.db);
+    return { ...this.plan(batch, runId, lookups), basis: basis?.id ?? 0 };
+  }
+
+  /** Looks the batch up and decides it in `trx`, holding the import lock. */
+  private async planInside(batch: Batch, runId: string, trx: Db): Promise<BatchPlan> {
+    await this.repository.lock(trx);
+    return this.plan(batch, runId, await this.lookUp(batch, trx));
+  }
+
+  /**
+   * Writes the batch in one transaction, after the one before it has committed. Its plan made
+   * ahead is used when that plan was decided on what the batch before committed and no other
+   * import is writing; otherwise, or when a platform user took a name the plan wanted meanwhile
+   * (a unique violation), the batch is decided again inside its transaction.
+   */
+  private write(
+    batch: Batch,
+    runId: string,
+    ahead: Promise<BatchPlan>,
+    previous: WrittenBatch | undefined,
+    onCommitted: (result: BatchResult) => Promise<void>,
+  ): WrittenBatch {
+    const chosen = deferred<BatchPlan>();
+    const committed = (async () => {
+      const before = await previous?.committed;
+      // Settled before the transaction takes a connection: the embedded database has only one.
+      const planned = await ahead.catch(() => undefined);
+      const plan = await this.withRetry((attempt) =>
+        this.db.transaction(async (trx) => {
+          await this.repository.lock(trx);
+          const trusted = attempt === 1 && planned !== undefined && planned.basis === (before?.id ?? 0) && !(await this.repository.otherRunsWriting(runId, trx));
+          const plan = trusted ? planned : this.plan(batch, runId, await this.lookUp(batch, trx));
+          chosen.resolve(plan); // the first attempt's, if it got this far
+          return this.writePlan(plan, trx);
+        }),
+      );
+      await onCommitted(plan.result);
+      return plan;
+    })();
+    committed.catch(chosen.reject);
+    return { chosen: chosen.promise, committed };
+  }
+
   /** A platform user registering a name the batch wanted between its look-up and its insert: decide again. */
   private async withRetry<T>(work: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -215,6 +304,11 @@ export class TorchImportService {
         if ((error as { code?: string }).code !== '23505' || attempt >= 3) throw error;
       }
     }
+  }
+
+  private async writePlan(plan: BatchPlan, trx: Db): Promise<BatchPlan> {
+    await runTogether(trx, plan.statements);
+    return plan;
   }
 
   /** A personal record's login is its mobile; an enterprise's account reserves its contact mobile. */
@@ -289,22 +383,11 @@ export class TorchImportService {
   }
 
   /**
-   * Decides and writes one batch in `trx`. `ahead`: look-ups made outside the transaction while the
-   * previous batch was in the database, and that batch's effects; used unless another import is
-   * running (then nothing outside this transaction's lock can be trusted).
+   * Decides every item of the batch on its look-ups (pure: no database). What earlier records of
+   * the batch make is added to the look-ups, so later ones see it.
    */
-  private async processBatch(
-    batch: Batch,
-    runId: string,
-    trx: Db,
-    ahead?: { lookups: Lookups; previous: BatchEffects | undefined },
-  ): Promise<BatchResult> {
+  private plan(batch: Batch, runId: string, { existing, holders, legalAccounts, verifiedNaturals }: Lookups): BatchPlan {
     const { items } = batch;
-    await this.repository.lock(trx);
-    const trusted = ahead && !(await this.repository.otherRunsWriting(runId, trx));
-    const { existing, holders, legalAccounts, verifiedNaturals } = trusted
-      ? await this.corrected(ahead.lookups, ahead.previous, batch, trx)
-      : await this.lookUp(batch, trx);
     const legacyIdOf = (item: BatchItem) => ('record' in item ? item.record.legacyId : item.malformed.legacyId);
     const mobileIndexes = batch.mobileIndex;
     const indexOf = (mobile: string) => {
@@ -313,7 +396,6 @@ export class TorchImportService {
       return index;
     };
     const effects: BatchEffects = { outcomes: new Map(), holders: new Map(), legalAccounts: new Map() };
-    // What earlier records of this batch made is added to the look-ups, so later ones see it.
     const view: PlatformView = {
       holder: (key) => holders.get(key),
       legalAccountOf: (uscc) => legalAccounts.get(uscc),
@@ -382,15 +464,15 @@ export class TorchImportService {
       result.outcomes.push({ outcome, fresh: true });
     }
 
-    await runTogether(trx, [
+    result.accountsCreated = accounts.length;
+    const statements = [
       this.repository.accountsInsert(accounts),
       this.repository.naturalProfilesInsert(naturalProfiles),
       this.repository.legalProfilesInsert(legalProfiles),
       this.repository.legacyPasswordsInsert(passwords),
       this.authorizations.grantManyStatement(grants, { systems: this.authorizedSystems, origin: 'migration', grantedBy: 'torch-import' }),
       this.repository.outcomesInsert([...decidedNow.values()], runId),
-    ]);
-    result.accountsCreated = accounts.length;
-    return result;
+    ];
+    return { id: ++this.plans, statements, result };
   }
 }
