@@ -16,12 +16,24 @@ export type Column = [name: string, type: string, values: unknown[]];
 /**
  * `insert into t (cols) select * from unnest(?::type[], …)`: the rows as column arrays, one
  * parameter per column, so a batch of any size stays within PostgreSQL's parameter limit. No rows
- * insert nothing.
+ * insert nothing. The arrays are written out here, when the statement is made, not when it is sent
+ * (as the driver would): a batch's statements are made while the one before is in the database.
  */
 export function unnestInsert(table: string, columns: Column[]): Statement {
   const names = columns.map(([name]) => `"${name}"`).join(', ');
   const arrays = columns.map(([, type]) => `?::${type}[]`).join(', ');
-  return { sql: `insert into ${table} (${names}) select * from unnest(${arrays})`, bindings: columns.map(([, , values]) => values) as Knex.RawBinding[] };
+  return { sql: `insert into ${table} (${names}) select * from unnest(${arrays})`, bindings: columns.map(([, , values]) => arrayLiteral(values)) };
+}
+
+/** PostgreSQL's text form of a one-dimensional array of strings, numbers and nulls. */
+export function arrayLiteral(values: unknown[]): string {
+  const elements = values.map((value) => {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number') return String(value);
+    if (typeof value !== 'string') throw new TypeError(`arrayLiteral takes strings, numbers and nulls, not ${typeof value}`);
+    return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+  });
+  return `{${elements.join(',')}}`;
 }
 
 /**
