@@ -73,9 +73,9 @@ export const DEFAULT_BATCH_SIZE = 1000;
 type BatchItem = { record: LegacyRecord } | { malformed: MalformedRecord & { legacyId: string } };
 
 /**
- * A batch, and its mobiles' blind indexes and ciphertexts, computed as the records are read: the
- * reading of a batch overlaps the database work of the one before (see run), so this CPU work costs
- * no wall time while PostgreSQL is busy.
+ * A batch, with the blind indexes and ciphertexts of its personal records' mobiles, computed as
+ * the records are read (while the batches before are in the database) and of other mobiles as
+ * needed.
  */
 interface Batch {
   items: BatchItem[];
@@ -311,9 +311,14 @@ export class TorchImportService {
     return plan;
   }
 
-  /** A personal record's login is its mobile; an enterprise's account reserves its contact mobile. */
+  /**
+   * A personal record's login is its mobile: every one is looked up by it and stores it in its
+   * outcome. An enterprise's contact mobile is needed only if an account is made for it, so it
+   * is encrypted then (plan), not for every record.
+   */
   private prepareMobiles(record: LegacyRecord, batch: Batch): void {
-    for (const mobile of record.kind === 'personal' ? [record.login, record.mobile] : [record.mobile]) {
+    if (record.kind !== 'personal') return;
+    for (const mobile of [record.login, record.mobile]) {
       if (mobile === null || batch.mobileIndex.has(mobile)) continue;
       batch.mobileIndex.set(mobile, this.crypt.blindIndex(mobile));
       batch.mobileEncrypted.set(mobile, this.crypt.encrypt(mobile));
