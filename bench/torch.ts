@@ -1,7 +1,8 @@
 /**
  * `npm run bench:torch -- --accounts N [--batch B] [--statements]` (default 100000; the target is
- * stated for 1000000): the Torch Center import (SPEC §8) on a throwaway PostgreSQL. --statements
- * adds PostgreSQL's time per statement of the import (pg_stat_statements).
+ * stated for 1000000): the Torch Center import (SPEC §8) on a throwaway PostgreSQL. --batch is
+ * passed on to the import (default: the import's own); --statements adds PostgreSQL's time per
+ * statement of the import (pg_stat_statements).
  *
  * Seeds the platform with accounts that send the legacy records into every case (E1–E4, P1–P4 and
  * both conflicts), streams N legacy records in every password scheme to a temp JSON Lines file,
@@ -31,7 +32,6 @@ import { readMemory } from './processes.js';
 
 const { values } = parseArgs({ options: { accounts: { type: 'string' }, batch: { type: 'string' }, statements: { type: 'boolean' } }, strict: true });
 const N = Number(values.accounts ?? 100_000);
-const BATCH = values.batch ?? '2000';
 if (!Number.isInteger(N) || N < 10) throw new Error('--accounts must be a whole number ≥ 10');
 
 const TARGETS = { accountsPerSecond: 20_000, peakMb: 300 };
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
 
     // BENCH_PROFILE=<dir>: the importer writes a V8 CPU profile there.
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_PROFILE)] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'torch', 'import', file, '--batch', BATCH], {
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'torch', 'import', file, ...(values.batch ? ['--batch', values.batch] : [])], {
       cwd: projectRoot,
       env: { ...process.env, DATABASE_URL: cluster.url, PII_KEY, NODE_ENV: 'development', LOG_LEVEL: 'warn', NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

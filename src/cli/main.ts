@@ -34,7 +34,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   torch import FILE [--dry-run] [--batch N]
                                    import the Torch Center export (.jsonl, or CSV with a header):
                                    --dry-run changes nothing and prints the report; N records a batch
-                                   (default 1000); a second run skips what is decided
+                                   (default 2000); a second run skips what is decided
   torch report [--json] [--run ID] the migration's outcomes: a summary (of the latest run, or of
                                    run ID) with the conflicts, or with --json one JSON object per
                                    legacy account and line

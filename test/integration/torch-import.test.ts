@@ -339,6 +339,28 @@ describe('torch import', () => {
     }
   });
 
+  test('when two imports of exports naming the same units run at once, then each unit gets one legal account, made by one and linked by the other', async () => {
+    const usccs = Array.from({ length: 12 }, () => uniqueUscc());
+    const exportOf = (tag: string) =>
+      writeExport(
+        usccs.map((uscc, i) => ({ legacy_id: `${tag}-${i}`, kind: 'enterprise', login_name: uscc, org_name: `火炬并发企业${i}`, mobile: uniqueMobile(), contact_name: '周联系', ...passwordFields(i) })),
+        'jsonl',
+      );
+    const [a, b] = [unique('legacy'), unique('legacy')];
+    const runs = await Promise.all([a, b].map((tag) => app.context.torchImport.run({ file: exportOf(tag), mode: 'apply', batchSize: 3 })));
+    expect(runs.map((run) => run.counts.decided)).toEqual([12, 12]);
+    const db = app.context.db;
+    for (const [i, uscc] of usccs.entries()) {
+      const legal = await db('legal_profiles').where({ uscc });
+      expect(legal).toHaveLength(1);
+      const outcomes = await db('torch_outcomes').whereIn('legacy_id', [`${a}-${i}`, `${b}-${i}`]).orderBy('case');
+      expect(outcomes.map((o) => [o.case, o.account_id, o.login_name])).toEqual([
+        ['E1', legal[0].account_id, uscc],
+        ['E2', legal[0].account_id, uscc],
+      ]);
+    }
+  });
+
   test('when the report is asked for, then it summarises the latest run with its conflicts, or gives one JSON line per outcome', async () => {
     const { records, expected, prefix } = await scenario(app);
     const file = writeExport(records, 'csv');

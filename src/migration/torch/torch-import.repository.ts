@@ -53,19 +53,12 @@ export interface LegacyPasswordRow {
   iterations: number | null;
 }
 
-const ADVISORY_LOCK_KEY = 'torch_import';
-
 export class TorchImportRepository {
   constructor(private readonly db: Db) {}
 
-  /** One batch at a time across importers: each batch decides on what the previous one committed. */
-  async lock(trx: Db): Promise<void> {
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [ADVISORY_LOCK_KEY]);
-  }
-
   /** Whether another apply run is under way: its batches may commit between our look-ups and our writes. */
-  async otherRunsWriting(runId: string, trx: Db): Promise<boolean> {
-    const row = await trx('torch_runs').where({ status: 'running', mode: 'apply' }).whereNot({ id: runId }).first('id');
+  async otherRunsWriting(runId: string, conn: Db): Promise<boolean> {
+    const row = await conn('torch_runs').where({ status: 'running', mode: 'apply' }).whereNot({ id: runId }).first('id');
     return Boolean(row);
   }
 

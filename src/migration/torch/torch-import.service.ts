@@ -1,6 +1,6 @@
 /**
  * The Torch Center import (SPEC §8): streams the export, decides each legacy account by the rules
- * and records one outcome per legacy id, a batch per transaction with the accounts it made.
+ * and records one outcome per legacy id, each batch written atomically with the accounts it made.
  *
  * Idempotent and resumable: a legacy id that already has an outcome is skipped and its outcome
  * reported, so a second run, or one after a crash, creates nothing twice and loses nothing. The
@@ -68,7 +68,7 @@ export interface RunResult {
   counts: RunCounts;
 }
 
-export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_BATCH_SIZE = 2000;
 
 type BatchItem = { record: LegacyRecord } | { malformed: MalformedRecord & { legacyId: string } };
 
@@ -119,7 +119,10 @@ interface BatchPlan {
   id: number;
   statements: Statement[];
   result: BatchResult;
-  /** Made ahead: the id of the previous batch's plan it was decided on (0: the first batch). */
+  /**
+   * Made ahead: the id of the previous batch's plan it was decided on (0: the first batch); none
+   * when another import was writing, so the plan cannot stand.
+   */
   basis?: number;
 }
 
@@ -246,26 +249,28 @@ export class TorchImportService {
 
   /**
    * Looks the batch up and decides it outside any transaction, on the plan of the batch before it
-   * (whose rows the look-ups may not see yet). Its transaction checks that this still holds.
+   * (whose rows the look-ups may not see yet). Its write checks that this still holds.
    */
   private async planAhead(batch: Batch, runId: string, previous: Promise<BatchPlan> | undefined): Promise<BatchPlan> {
     const lookups = await this.lookUp(batch, this.db);
+    const othersWriting = await this.repository.otherRunsWriting(runId, this.db);
     const basis = await previous;
     if (basis) await this.corrected(lookups, basis.result.effects, batch, this.db);
-    return { ...this.plan(batch, runId, lookups), basis: basis?.id ?? 0 };
+    return { ...this.plan(batch, runId, lookups), basis: othersWriting ? undefined : (basis?.id ?? 0) };
   }
 
-  /** Looks the batch up and decides it in `trx`, holding the import lock. */
+  /** Looks the batch up and decides it in `trx`. */
   private async planInside(batch: Batch, runId: string, trx: Db): Promise<BatchPlan> {
-    await this.repository.lock(trx);
     return this.plan(batch, runId, await this.lookUp(batch, trx));
   }
 
   /**
-   * Writes the batch in one transaction, after the one before it has committed. Its plan made
-   * ahead is used when that plan was decided on what the batch before committed and no other
-   * import is writing; otherwise, or when a platform user took a name the plan wanted meanwhile
-   * (a unique violation), the batch is decided again inside its transaction.
+   * Writes the batch once the one before it has committed. Its plan made ahead is written as it
+   * is, in one statement (atomic on its own), when it was decided on what the batch before
+   * committed and no other import was writing. Otherwise, or when a platform user or another
+   * import took a name, a legacy id or a unit the plan counted on (a unique violation: every
+   * outcome depends only on such guarded rows), the batch is looked up, decided and written
+   * again in one transaction.
    */
   private write(
     batch: Batch,
@@ -277,17 +282,19 @@ export class TorchImportService {
     const chosen = deferred<BatchPlan>();
     const committed = (async () => {
       const before = await previous?.committed;
-      // Settled before the transaction takes a connection: the embedded database has only one.
       const planned = await ahead.catch(() => undefined);
-      const plan = await this.withRetry((attempt) =>
-        this.db.transaction(async (trx) => {
-          await this.repository.lock(trx);
-          const trusted = attempt === 1 && planned !== undefined && planned.basis === (before?.id ?? 0) && !(await this.repository.otherRunsWriting(runId, trx));
-          const plan = trusted ? planned : this.plan(batch, runId, await this.lookUp(batch, trx));
-          chosen.resolve(plan); // the first attempt's, if it got this far
+      const standing = planned !== undefined && planned.basis === (before?.id ?? 0);
+      const plan = await this.withRetry((attempt) => {
+        if (attempt === 1 && standing) {
+          chosen.resolve(planned);
+          return this.writePlan(planned, this.db);
+        }
+        return this.db.transaction(async (trx) => {
+          const plan = await this.planInside(batch, runId, trx);
+          chosen.resolve(plan); // the first plan written, whichever attempt made it
           return this.writePlan(plan, trx);
-        }),
-      );
+        });
+      });
       await onCommitted(plan.result);
       return plan;
     })();
