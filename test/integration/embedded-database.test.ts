@@ -9,8 +9,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { uniqueUscc } from '../support/accounts.js';
 import { TestRelyingParty } from '../support/oidc-rp.js';
-import { STRONG_PASSWORD, unique } from '../support/test-app.js';
+import { STRONG_PASSWORD, unique, uniqueMobile } from '../support/test-app.js';
 import { UserAgent } from '../support/user-agent.js';
 
 const run = promisify(execFile);
@@ -66,6 +67,27 @@ describe('embedded database (npm start with no DATABASE_URL)', () => {
     await rp.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
+
+  // Before the server starts: the CLI and the server cannot hold the embedded database at once.
+  test('when a Torch export is imported on the embedded database, then its one connection serves the pipelined batches, and a second run creates nothing', async () => {
+    const [uscc, mobile] = [uniqueUscc(), uniqueMobile()];
+    const password = { password_scheme: 'md5', password_hash: '1a1dc91c907325c69271ddf0c944bc72' };
+    const records = [
+      { legacy_id: 'emb-1', kind: 'enterprise', login_name: uscc, org_name: '嵌入企业', mobile: uniqueMobile(), ...password },
+      { legacy_id: 'emb-2', kind: 'personal', login_name: mobile, name: '嵌入', mobile, ...password },
+      { legacy_id: 'emb-3', kind: 'enterprise', login_name: uscc.toLowerCase(), org_name: '嵌入企业', mobile: uniqueMobile(), ...password },
+      { legacy_id: 'emb-4', kind: 'personal', login_name: mobile, name: '嵌入', mobile, ...password },
+      { legacy_id: 'emb-5', kind: 'personal', login_name: uniqueMobile(), name: '嵌入', ...password },
+    ];
+    const file = path.join(dataDir, 'torch.jsonl');
+    fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+
+    const applied = await cli('torch', 'import', file, '--batch', '1');
+    expect(applied.stdout).toContain('records 5, malformed 0, decided 5, already decided 0, accounts created 3');
+    expect(applied.stdout).toContain('E1 1  E2 1  E3 0  E4 0  P1 2  P2 1');
+    const again = await cli('torch', 'import', file, '--batch', '2');
+    expect(again.stdout).toContain('decided 0, already decided 5, accounts created 0');
+  }, 60_000);
 
   test('when an account is made with the CLI and the server starts, then a user signs in, and after a restart signs in again with the same keys', async () => {
     const loginName = unique('emb');

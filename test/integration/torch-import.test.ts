@@ -326,19 +326,6 @@ describe('torch import', () => {
     expect(await app.context.db('accounts').where({ login_name: `HJ_${taken}` }).first()).toMatchObject({ kind: 'legal' });
   });
 
-  test('when another import is running, then every batch is decided inside its transaction, with the same outcomes', async () => {
-    const { records, expected } = await scenario(app);
-    const other = crypto.randomUUID();
-    await app.context.db('torch_runs').insert({ id: other, mode: 'apply', file: '/elsewhere/export.jsonl', actor: 'another-operator' });
-    try {
-      const run = await app.context.torchImport.run({ file: writeExport(records, 'jsonl'), mode: 'apply', batchSize: 3 });
-      expect(run.counts.cases).toEqual({ E1: 2, E2: 2, E3: 2, E4: 2, P1: 3, P2: 2, P3: 2, P4: 1, conflict: 10 });
-      await assertOutcomes(expected);
-    } finally {
-      await app.context.db('torch_runs').where({ id: other }).update({ status: 'failed', finished_at: new Date() });
-    }
-  });
-
   test('when two imports of exports naming the same units run at once, then each unit gets one legal account, made by one and linked by the other', async () => {
     const usccs = Array.from({ length: 12 }, () => uniqueUscc());
     const exportOf = (tag: string) =>

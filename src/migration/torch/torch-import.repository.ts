@@ -56,12 +56,6 @@ export interface LegacyPasswordRow {
 export class TorchImportRepository {
   constructor(private readonly db: Db) {}
 
-  /** Whether another apply run is under way: its batches may commit between our look-ups and our writes. */
-  async otherRunsWriting(runId: string, conn: Db): Promise<boolean> {
-    const row = await conn('torch_runs').where({ status: 'running', mode: 'apply' }).whereNot({ id: runId }).first('id');
-    return Boolean(row);
-  }
-
   async existingOutcomes(legacyIds: string[], trx: Db): Promise<Map<string, OutcomeRow>> {
     const rows = await trx('torch_outcomes').whereRaw('legacy_id = any(?::text[])', [legacyIds]).select('*');
     return new Map(rows.map((row) => [row.legacy_id as string, toOutcome(row)]));

@@ -69,6 +69,7 @@ export interface RunResult {
 }
 
 export const DEFAULT_BATCH_SIZE = 2000;
+const MAX_ATTEMPTS = 5;
 
 type BatchItem = { record: LegacyRecord } | { malformed: MalformedRecord & { legacyId: string } };
 
@@ -119,10 +120,7 @@ interface BatchPlan {
   id: number;
   statements: Statement[];
   result: BatchResult;
-  /**
-   * Made ahead: the id of the previous batch's plan it was decided on (0: the first batch); none
-   * when another import was writing, so the plan cannot stand.
-   */
+  /** Made ahead: the id of the previous batch's plan it was decided on (0: the first batch). */
   basis?: number;
 }
 
@@ -253,10 +251,9 @@ export class TorchImportService {
    */
   private async planAhead(batch: Batch, runId: string, previous: Promise<BatchPlan> | undefined): Promise<BatchPlan> {
     const lookups = await this.lookUp(batch, this.db);
-    const othersWriting = await this.repository.otherRunsWriting(runId, this.db);
     const basis = await previous;
     if (basis) await this.corrected(lookups, basis.result.effects, batch, this.db);
-    return { ...this.plan(batch, runId, lookups), basis: othersWriting ? undefined : (basis?.id ?? 0) };
+    return { ...this.plan(batch, runId, lookups), basis: basis?.id ?? 0 };
   }
 
   /** Looks the batch up and decides it in `trx`. */
@@ -267,10 +264,9 @@ export class TorchImportService {
   /**
    * Writes the batch once the one before it has committed. Its plan made ahead is written as it
    * is, in one statement (atomic on its own), when it was decided on what the batch before
-   * committed and no other import was writing. Otherwise, or when a platform user or another
-   * import took a name, a legacy id or a unit the plan counted on (a unique violation: every
-   * outcome depends only on such guarded rows), the batch is looked up, decided and written
-   * again in one transaction.
+   * committed. Otherwise, or when a platform user or another import took a name, a legacy id or a
+   * unit the plan counted on since (a unique violation: every outcome depends only on rows so
+   * guarded), the batch is looked up, decided and written again in one transaction.
    */
   private write(
     batch: Batch,
@@ -302,13 +298,18 @@ export class TorchImportService {
     return { chosen: chosen.promise, committed };
   }
 
-  /** A platform user registering a name the batch wanted between its look-up and its insert: decide again. */
+  /**
+   * A name, legacy id or unit taken between a batch's look-up and its write (by a platform user,
+   * or by another import whose batches interleave with ours): decide again. Each attempt sees all
+   * that committed before it, so only a run of fresh collisions exhausts them; the run then fails
+   * and resumes where it stopped.
+   */
   private async withRetry<T>(work: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work(attempt);
       } catch (error) {
-        if ((error as { code?: string }).code !== '23505' || attempt >= 3) throw error;
+        if ((error as { code?: string }).code !== '23505' || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
   }
