@@ -8,6 +8,8 @@
  * both conflicts), streams N legacy records in every password scheme to a temp JSON Lines file,
  * runs `torch import` in a child process as operators do, and prints accounts per second, the
  * importer's peak RSS (VmHWM) and the count per case. Target: ≥ 20,000 accounts/s and < 300 MB.
+ * The baseline, measured first in a database of its own seeded the same way: the same rows
+ * written directly by the same statements (writeFloor), PostgreSQL's floor for the import.
  * Never part of `npm test`.
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +25,16 @@ import { migrateLatest } from '../src/db/migrate.js';
 import { PiiCrypto } from '../src/security/pii-crypto.js';
 import { orgNameKey } from '../src/accounts/org-name.js';
 import { usccCheckCharacter } from '../src/accounts/identity-documents.js';
-import { TorchImportRepository, type LegalProfileRow, type NaturalProfileRow, type NewAccountRow } from '../src/migration/torch/torch-import.repository.js';
+import { EntityAuthorizationRepository } from '../src/authorization/entity-authorization.repository.js';
+import { DEFAULT_BATCH_SIZE } from '../src/migration/torch/torch-import.service.js';
+import {
+  TorchImportRepository,
+  type LegacyPasswordRow,
+  type LegalProfileRow,
+  type NaturalProfileRow,
+  type NewAccountRow,
+  type OutcomeRow,
+} from '../src/migration/torch/torch-import.repository.js';
 import { runTogether } from '../src/db/statements.js';
 import type { Db } from '../src/db/database.js';
 import { projectRoot } from '../src/paths.js';
@@ -83,9 +94,13 @@ async function writeExport(file: string): Promise<void> {
   await once(out, 'finish');
 }
 
-/** Platform accounts that send the records into their cases, inserted in chunks. */
-async function seed(db: Db): Promise<number> {
+/**
+ * Platform accounts that send the records into their cases, inserted in chunks. Returns how many,
+ * and for each record that links to one (E2, P2, P4) or is authorized by one (E4), its id.
+ */
+async function seed(db: Db): Promise<{ seeded: number; accountOf: Map<number, string> }> {
   const repository = new TorchImportRepository(db);
+  const accountOf = new Map<number, string>();
   let seeded = 0;
   const CHUNK = 5000;
   for (let start = 0; start < N; start += CHUNK) {
@@ -102,12 +117,17 @@ async function seed(db: Db): Promise<number> {
     };
     for (let i = start; i < Math.min(N, start + CHUNK); i++) {
       switch (planOf(i)) {
-        case 'E2': add('legal', uscc(i), mobile(i, true), uscc(i)); break;
+        case 'E2': accountOf.set(i, add('legal', uscc(i), mobile(i, true), uscc(i))); break;
         case 'E3': add('natural', uscc(i), mobile(i, true)); break;
-        case 'E4': add('legal', `bench_org_${i}`, mobile(i, true), uscc(i)); break;
-        case 'P2': add('natural', mobile(i), mobile(i)); break;
+        case 'E4': accountOf.set(i, add('legal', `bench_org_${i}`, mobile(i, true), uscc(i))); break;
+        case 'P2': accountOf.set(i, add('natural', mobile(i), mobile(i))); break;
         case 'P3': add('natural', mobile(i), mobile(i, true)); break;
-        case 'P4': verified.push(add('natural', `bench_nat_${i}`, mobile(i))); break;
+        case 'P4': {
+          const id = add('natural', `bench_nat_${i}`, mobile(i));
+          verified.push(id);
+          accountOf.set(i, id);
+          break;
+        }
         case 'conflict_hj': add('natural', uscc(i), mobile(i, true)); add('natural', `HJ_${uscc(i)}`, mobile(i, true)); break;
         default: break;
       }
@@ -121,7 +141,78 @@ async function seed(db: Db): Promise<number> {
     seeded += accounts.length;
   }
   await db.raw('analyze');
-  return seeded;
+  return { seeded, accountOf };
+}
+
+/**
+ * The baseline: the rows the import writes for these records (accounts, profiles, legacy
+ * passwords, grants, outcomes), made up directly and written by the same statements, one batch
+ * after another, with no reading, look-ups or decisions. PostgreSQL's floor for this import.
+ */
+async function writeFloor(db: Db, accountOf: Map<number, string>, batchSize: number): Promise<void> {
+  const repository = new TorchImportRepository(db);
+  const authorizations = new EntityAuthorizationRepository(db);
+  const runId = crypto.randomUUID();
+  await repository.startRun({ id: runId, mode: 'apply', file: 'floor', actor: 'bench' });
+  const ciphertext = crypt.encrypt(mobile(0));
+  const password = { scheme: 'md5', hash: hex('md5', 'old'), salt: null, iterations: null };
+  for (let start = 0; start < N; start += batchSize) {
+    const accounts: NewAccountRow[] = [];
+    const legal: LegalProfileRow[] = [];
+    const natural: NaturalProfileRow[] = [];
+    const passwords: LegacyPasswordRow[] = [];
+    const grants: Array<{ legalAccountId: string; agentAccountId: string }> = [];
+    const outcomes: OutcomeRow[] = [];
+    for (let i = start; i < Math.min(N, start + batchSize); i++) {
+      const plan = planOf(i);
+      const personal = plan.startsWith('P');
+      const login = personal ? mobile(i) : uscc(i, plan === 'conflict_uscc');
+      const outcome = (fields: Partial<OutcomeRow>) =>
+        outcomes.push({
+          legacyId: `L${i}`, kind: personal ? 'personal' : 'enterprise', legacyLoginStored: personal ? ciphertext : login,
+          legacyLoginKey: personal ? hex('sha256', login) : login, case: 'conflict', accountId: null, loginName: null, window: null,
+          reason: null, line: i + 1, ...fields,
+        });
+      const make = (kind: 'natural' | 'legal', loginName: string) => {
+        const id = crypto.randomUUID();
+        accounts.push({ id, kind, loginName, loginNameKey: loginName.toLowerCase(), mobileEncrypted: ciphertext, mobileIndex: hex('sha256', mobile(i)), email: null });
+        if (kind === 'legal') legal.push({ accountId: id, orgName: `火炬企业${i}`, orgNameKey: orgNameKey(`火炬企业${i}`), uscc: login });
+        else natural.push({ accountId: id, name: '王火炬' });
+        passwords.push({ accountId: id, ...password });
+        outcome({ case: plan as OutcomeRow['case'], accountId: id, loginName, window: kind });
+        return id;
+      };
+      switch (plan) {
+        case 'E1': make('legal', login); break;
+        case 'E3': make('legal', `HJ_${login}`); break;
+        case 'E4': grants.push({ legalAccountId: accountOf.get(i)!, agentAccountId: make('natural', login) }); break;
+        case 'P1': make('natural', login); break;
+        case 'P3': make('natural', `HJ_${login}`); break;
+        case 'E2': case 'P2': case 'P4':
+          outcome({ case: plan, accountId: accountOf.get(i)!, loginName: login, window: plan === 'E2' ? 'legal' : 'natural' });
+          break;
+        default: outcome({ reason: plan === 'conflict_uscc' ? 'uscc_check_character' : 'hj_name_taken' });
+      }
+    }
+    await runTogether(db, [
+      repository.accountsInsert(accounts),
+      repository.naturalProfilesInsert(natural),
+      repository.legalProfilesInsert(legal),
+      repository.legacyPasswordsInsert(passwords),
+      authorizations.grantManyStatement(grants, { systems: ['hightech', 'sme'], origin: 'migration', grantedBy: 'bench' }),
+      repository.outcomesInsert(outcomes, runId),
+    ]);
+  }
+}
+
+/** A new database beside the one at `url`, returning its URL. */
+async function createSibling(url: string, name: string): Promise<string> {
+  const database = await createDatabase({ kind: 'postgres', url });
+  await database.db.raw(`create database ${name}`);
+  await database.close();
+  const sibling = new URL(url);
+  sibling.pathname = `/${name}`;
+  return sibling.toString();
 }
 
 /** --statements: where PostgreSQL spent the import's time, by statement (pg_stat_statements). */
@@ -158,11 +249,22 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
+    // The baseline first, in a database of its own seeded the same way, then the import.
+    const floorUrl = await createSibling(cluster.url, 'torch_floor');
+    const floorDatabase = await createDatabase({ kind: 'postgres', url: floorUrl });
+    await migrateLatest(floorDatabase.db);
+    const floorSeed = await seed(floorDatabase.db);
+    let t = Date.now();
+    await writeFloor(floorDatabase.db, floorSeed.accountOf, Number(values.batch ?? DEFAULT_BATCH_SIZE));
+    const floorSeconds = (Date.now() - t) / 1000;
+    await floorDatabase.db.raw('checkpoint');
+    await floorDatabase.close();
+
     const database = await createDatabase({ kind: 'postgres', url: cluster.url });
     await migrateLatest(database.db);
-    let t = Date.now();
-    const seeded = await seed(database.db);
-    console.log(`seeded ${seeded} platform accounts in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    t = Date.now();
+    const { seeded } = await seed(database.db);
+    console.log(`seeded ${seeded} platform accounts in ${((Date.now() - t) / 1000).toFixed(1)} s (and as many for the baseline)`);
     if (values.statements) await database.db.raw('create extension pg_stat_statements; select pg_stat_statements_reset()');
     await database.close();
 
@@ -200,6 +302,11 @@ async function main(): Promise<void> {
     const rate = N / seconds;
     console.log(summary.join('\n'));
     console.log(`imported ${N} legacy accounts in ${seconds.toFixed(1)} s: ${Math.round(rate)} accounts/s (process start included)`);
+    const floorRate = N / floorSeconds;
+    console.log(
+      `baseline, the same rows written directly (no reading, look-ups or decisions), one batch after another: ` +
+        `${floorSeconds.toFixed(1)} s, ${Math.round(floorRate)} accounts/s; the import runs at ${(rate / floorRate).toFixed(2)}× the baseline`,
+    );
     console.log(`importer peak RSS (VmHWM): ${peakMb.toFixed(0)} MB`);
     console.log(`${rate >= TARGETS.accountsPerSecond ? 'PASS' : 'FAIL'} ≥ ${TARGETS.accountsPerSecond} accounts/s`);
     console.log(`${peakMb < TARGETS.peakMb ? 'PASS' : 'FAIL'} peak RSS < ${TARGETS.peakMb} MB`);
