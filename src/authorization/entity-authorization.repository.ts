@@ -1,7 +1,7 @@
 import { isRealNameSettled, REAL_NAME_SETTLED } from '../accounts/account.types.js';
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
-import type { Statement } from '../db/statements.js';
+import { arrayLiteral, type Statement } from '../db/statements.js';
 
 export type AuthorizationOrigin = 'portal' | 'migration';
 
@@ -94,12 +94,19 @@ export class EntityAuthorizationRepository {
     grants: Array<{ legalAccountId: string; agentAccountId: string }>,
     common: { systems: string[] | 'all'; origin: AuthorizationOrigin; grantedBy: string },
   ): Statement {
-    const systems = common.systems === 'all' ? null : `{${[...new Set(common.systems)].sort().map((s) => JSON.stringify(s)).join(',')}}`;
+    const systems = common.systems === 'all' ? null : arrayLiteral([...new Set(common.systems)].sort());
     return {
       sql: `insert into entity_authorizations (id, legal_account_id, agent_account_id, systems, origin, granted_by)
        select g.id, g.legal, g.agent, ?::text[], ?, ? from unnest(?::uuid[], ?::uuid[], ?::uuid[]) as g(id, legal, agent)
        on conflict (legal_account_id, agent_account_id) where status = 'active' do update set systems = excluded.systems`,
-      bindings: [systems, common.origin, common.grantedBy, grants.map(() => crypto.randomUUID()), grants.map((g) => g.legalAccountId), grants.map((g) => g.agentAccountId)],
+      bindings: [
+        systems,
+        common.origin,
+        common.grantedBy,
+        arrayLiteral(grants.map(() => crypto.randomUUID())),
+        arrayLiteral(grants.map((g) => g.legalAccountId)),
+        arrayLiteral(grants.map((g) => g.agentAccountId)),
+      ],
     };
   }
 

@@ -11,7 +11,7 @@ export interface Statement {
   bindings: Knex.RawBinding[];
 }
 
-export type Column = [name: string, type: string, values: unknown[]];
+type Column = [name: string, type: string, values: unknown[]];
 
 /**
  * `insert into t (cols) select * from unnest(?::type[], …)`: the rows as column arrays, one
@@ -38,13 +38,14 @@ export function arrayLiteral(values: unknown[]): string {
 
 /**
  * Data-modifying statements run as one: `with w1 as (…), w2 as (…) last`. One round trip, not one
- * each. PostgreSQL runs every part to completion, and checks foreign keys when the whole statement
- * ends, so one part may reference rows another inserts. No two parts may touch the same row.
+ * each, and atomic even outside a transaction. PostgreSQL runs every part to completion, and checks
+ * foreign keys when the whole statement ends, so one part may reference rows another inserts. No
+ * two parts may touch the same row.
  */
-export async function runTogether(trx: Db, statements: Statement[]): Promise<void> {
+export async function runTogether(conn: Db, statements: Statement[]): Promise<void> {
   const last = statements.at(-1);
   if (!last) return;
   const parts = statements.slice(0, -1).map((statement, i) => `w${i + 1} as (${statement.sql})`);
   const sql = parts.length ? `with ${parts.join(',\n')}\n${last.sql}` : last.sql;
-  await trx.raw(sql, statements.flatMap((statement) => statement.bindings));
+  await conn.raw(sql, statements.flatMap((statement) => statement.bindings));
 }

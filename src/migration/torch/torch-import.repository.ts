@@ -56,13 +56,13 @@ export interface LegacyPasswordRow {
 export class TorchImportRepository {
   constructor(private readonly db: Db) {}
 
-  async existingOutcomes(legacyIds: string[], trx: Db): Promise<Map<string, OutcomeRow>> {
-    const rows = await trx('torch_outcomes').whereRaw('legacy_id = any(?::text[])', [legacyIds]).select('*');
+  async existingOutcomes(legacyIds: string[], conn: Db): Promise<Map<string, OutcomeRow>> {
+    const rows = await conn('torch_outcomes').whereRaw('legacy_id = any(?::text[])', [legacyIds]).select('*');
     return new Map(rows.map((row) => [row.legacy_id as string, toOutcome(row)]));
   }
 
-  async holders(nameKeys: string[], trx: Db): Promise<Map<string, NameHolder>> {
-    const { rows } = await trx.raw(
+  async holders(nameKeys: string[], conn: Db): Promise<Map<string, NameHolder>> {
+    const { rows } = await conn.raw(
       // A correlated subquery, not a join: a join lets the planner hash the whole legal_profiles
       // table for every batch, where only the few matched accounts need their USCC.
       `select a.id, a.kind, a.login_name, a.login_name_key, a.mobile_index,
@@ -83,8 +83,8 @@ export class TorchImportRepository {
    * Per USCC, the legal account that speaks for the entity: the claim holder, else the oldest. One
    * index probe per USCC (lateral): a plain join lets the planner hash all of accounts every batch.
    */
-  async legalAccounts(usccs: string[], trx: Db): Promise<Map<string, { accountId: string; loginName: string }>> {
-    const { rows } = await trx.raw(
+  async legalAccounts(usccs: string[], conn: Db): Promise<Map<string, { accountId: string; loginName: string }>> {
+    const { rows } = await conn.raw(
       `select u.uscc, e.id, e.login_name
          from unnest(?::text[]) as u(uscc)
          cross join lateral (
@@ -102,8 +102,8 @@ export class TorchImportRepository {
   }
 
   /** Per mobile blind index, the earliest-verified natural account reserving it. */
-  async verifiedNaturals(mobileIndexes: string[], trx: Db): Promise<Map<string, { accountId: string; loginName: string }>> {
-    const { rows } = await trx.raw(
+  async verifiedNaturals(mobileIndexes: string[], conn: Db): Promise<Map<string, { accountId: string; loginName: string }>> {
+    const { rows } = await conn.raw(
       `select distinct on (mobile_index) mobile_index, id, login_name
          from accounts
         where mobile_index = any(?::text[]) and kind = 'natural' and real_name_status = any(?::text[])

@@ -124,9 +124,9 @@ interface BatchPlan {
   basis?: number;
 }
 
-/** A batch handed to the writer: its plan made ahead, the plan it is written with, and when. */
+/** A batch handed to the writer. */
 interface WrittenBatch {
-  /** The plan its transaction settled on first: what the next batch is decided on. */
+  /** The plan chosen for its first write: what the next batch is decided on. */
   chosen: Promise<BatchPlan>;
   /** The plan it committed, once counted: the next batch's plan stands only if decided on this one. */
   committed: Promise<BatchPlan>;
@@ -144,6 +144,7 @@ const emptyCases = () => Object.fromEntries(OUTCOME_CASES.map((c) => [c, 0])) as
 
 export class TorchImportService {
   private readonly repository: TorchImportRepository;
+  /** Numbers plans, so that a plan made ahead can name the one it was decided on. */
   private plans = 0;
 
   constructor(
@@ -287,7 +288,7 @@ export class TorchImportService {
         }
         return this.db.transaction(async (trx) => {
           const plan = await this.planInside(batch, runId, trx);
-          chosen.resolve(plan); // the first plan written, whichever attempt made it
+          chosen.resolve(plan); // settles once: a retry's plan changes nothing here
           return this.writePlan(plan, trx);
         });
       });
@@ -314,8 +315,8 @@ export class TorchImportService {
     }
   }
 
-  private async writePlan(plan: BatchPlan, trx: Db): Promise<BatchPlan> {
-    await runTogether(trx, plan.statements);
+  private async writePlan(plan: BatchPlan, conn: Db): Promise<BatchPlan> {
+    await runTogether(conn, plan.statements);
     return plan;
   }
 
@@ -383,15 +384,16 @@ export class TorchImportService {
     for (const key of wanted) lookups.asked.add(key);
   }
 
-  /** Look-ups made before the previous batch committed, with what that batch made added. */
-  private async corrected(lookups: Lookups, previous: BatchEffects | undefined, batch: Batch, trx: Db): Promise<Lookups> {
-    if (previous) {
-      for (const [legacyId, outcome] of previous.outcomes) lookups.existing.set(legacyId, outcome);
-      for (const [key, holder] of previous.holders) lookups.holders.set(key, holder);
-      for (const [uscc, account] of previous.legalAccounts) if (!lookups.legalAccounts.has(uscc)) lookups.legalAccounts.set(uscc, account);
-    }
+  /**
+   * Look-ups made while the previous batch may not have been written yet, with what it makes
+   * added (adding what they already saw changes nothing).
+   */
+  private async corrected(lookups: Lookups, previous: BatchEffects, batch: Batch, conn: Db): Promise<Lookups> {
+    for (const [legacyId, outcome] of previous.outcomes) lookups.existing.set(legacyId, outcome);
+    for (const [key, holder] of previous.holders) lookups.holders.set(key, holder);
+    for (const [uscc, account] of previous.legalAccounts) if (!lookups.legalAccounts.has(uscc)) lookups.legalAccounts.set(uscc, account);
     // A name the previous batch took may now send a record to its HJ_ name.
-    await this.askPrefixedNames(batch.items.flatMap((item) => ('record' in item ? [item.record] : [])), lookups, trx);
+    await this.askPrefixedNames(batch.items.flatMap((item) => ('record' in item ? [item.record] : [])), lookups, conn);
     return lookups;
   }
 
