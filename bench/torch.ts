@@ -8,8 +8,8 @@
  * both conflicts), streams N legacy records in every password scheme to a temp JSON Lines file,
  * runs `torch import` in a child process as operators do, and prints accounts per second, the
  * importer's peak RSS (VmHWM) and the count per case. Target: ≥ 20,000 accounts/s and < 300 MB.
- * The baseline, measured first in a database of its own seeded the same way: the same rows
- * written directly by the same statements (writeFloor), PostgreSQL's floor for the import.
+ * The baseline, measured first on a cluster of its own seeded the same way: the same rows written
+ * directly by the same statements (writeFloor), PostgreSQL's floor for the import.
  * Never part of `npm test`.
  */
 import { spawn } from 'node:child_process';
@@ -205,16 +205,6 @@ async function writeFloor(db: Db, accountOf: Map<number, string>, batchSize: num
   }
 }
 
-/** A new database beside the one at `url`, returning its URL. */
-async function createSibling(url: string, name: string): Promise<string> {
-  const database = await createDatabase({ kind: 'postgres', url });
-  await database.db.raw(`create database ${name}`);
-  await database.close();
-  const sibling = new URL(url);
-  sibling.pathname = `/${name}`;
-  return sibling.toString();
-}
-
 /** --statements: where PostgreSQL spent the import's time, by statement (pg_stat_statements). */
 async function printStatements(url: string): Promise<void> {
   const database = await createDatabase({ kind: 'postgres', url });
@@ -232,7 +222,30 @@ async function printStatements(url: string): Promise<void> {
   }
 }
 
+/**
+ * The baseline, on a cluster of its own (stopped before the import's starts, so neither run
+ * shares caches or buffers with the other): seconds to write the rows.
+ */
+async function measureFloor(): Promise<number> {
+  const cluster = await startPostgresCluster({ database: 'torch_floor', prefix: 'idp-bench-torch-floor-' });
+  try {
+    const database = await createDatabase({ kind: 'postgres', url: cluster.url });
+    try {
+      await migrateLatest(database.db);
+      const { accountOf } = await seed(database.db);
+      const t = Date.now();
+      await writeFloor(database.db, accountOf, Number(values.batch ?? DEFAULT_BATCH_SIZE));
+      return (Date.now() - t) / 1000;
+    } finally {
+      await database.close();
+    }
+  } finally {
+    stopPostgresCluster(cluster);
+  }
+}
+
 async function main(): Promise<void> {
+  const floorSeconds = await measureFloor();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-bench-'));
   const cluster = await startPostgresCluster({
     database: 'torch_bench',
@@ -249,20 +262,9 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    // The baseline first, in a database of its own seeded the same way, then the import.
-    const floorUrl = await createSibling(cluster.url, 'torch_floor');
-    const floorDatabase = await createDatabase({ kind: 'postgres', url: floorUrl });
-    await migrateLatest(floorDatabase.db);
-    const floorSeed = await seed(floorDatabase.db);
-    let t = Date.now();
-    await writeFloor(floorDatabase.db, floorSeed.accountOf, Number(values.batch ?? DEFAULT_BATCH_SIZE));
-    const floorSeconds = (Date.now() - t) / 1000;
-    await floorDatabase.db.raw('checkpoint');
-    await floorDatabase.close();
-
     const database = await createDatabase({ kind: 'postgres', url: cluster.url });
     await migrateLatest(database.db);
-    t = Date.now();
+    let t = Date.now();
     const { seeded } = await seed(database.db);
     console.log(`seeded ${seeded} platform accounts in ${((Date.now() - t) / 1000).toFixed(1)} s (and as many for the baseline)`);
     if (values.statements) await database.db.raw('create extension pg_stat_statements; select pg_stat_statements_reset()');
