@@ -101,6 +101,21 @@ describe('the console’s migration reports', () => {
     expect(view).toMatchObject({ outcome: 'success', details: { view: 'runs', page: 1 } });
   });
 
+  test('when an apply run marked running has written no batch for 10 minutes, then it is shown as interrupted; one still writing, and a dry run, as running', async () => {
+    const { agent } = await signedIn('admin');
+    const silentFor = (minutes: number) => app.context.db.raw(`now() - make_interval(mins => ?)`, [minutes]);
+    const killed = await insertRun({ status: 'running', finished_at: null, heartbeat_at: silentFor(11) });
+    const writing = await insertRun({ status: 'running', finished_at: null, heartbeat_at: silentFor(1) });
+    const dry = await insertRun({ mode: 'dry_run', status: 'running', finished_at: null, heartbeat_at: silentFor(60) });
+
+    const page = (await agent.follow(`${app.url}/console/migration`)) as Page;
+    const status = (id: string) => /badge badge--run-(\w+)">([^<]+)</.exec(new RegExp(`<tr data-run="${id}">([\\s\\S]*?)</tr>`).exec(page.body)![1]!)!.slice(1);
+    expect(status(killed.id)).toEqual(['interrupted', '已中断']);
+    expect(status(writing.id)).toEqual(['running', '运行中']);
+    expect(status(dry.id)).toEqual(['running', '运行中']);
+    expect(await app.context.torchReport.run(killed.id)).toMatchObject({ status: 'interrupted' });
+  });
+
   test('when an administrator opens a run, then its conflicts (malformed records among them) are listed 50 a page with their reasons, persons’ mobiles masked, and each page view is audited', async () => {
     const { agent, operator } = await signedIn('admin');
     const run = await insertRun({ counts: JSON.stringify({ cases: { E1: 1 }, conflict: 55 }) });

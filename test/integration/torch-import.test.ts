@@ -290,6 +290,9 @@ describe('torch import', () => {
     });
     await expect(crash).rejects.toThrow('simulated crash');
     expect(await outcomesOf(prefix)).toHaveLength(8);
+    // Each batch's write marks the run alive: its heartbeat is that of the second batch's.
+    const crashed = await app.context.db('torch_runs').where({ file }).first();
+    expect(crashed.heartbeat_at.getTime()).toBeGreaterThan(crashed.started_at.getTime());
     // This export's run (other files' runs may be newer).
     expect(await app.context.db('torch_runs').where({ file }).first()).toMatchObject({ status: 'failed', mode: 'apply' });
 

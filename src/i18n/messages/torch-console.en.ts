@@ -24,6 +24,7 @@ export const torchConsoleEn: Record<keyof typeof torchConsoleZhCN, string> = {
   'torch_console.status.running': 'Running',
   'torch_console.status.completed': 'Completed',
   'torch_console.status.failed': 'Failed',
+  'torch_console.status.interrupted': 'Interrupted',
 
   'torch_console.figure.E1': 'E1 new legal account',
   'torch_console.figure.E2': 'E2 legal account exists',

@@ -24,6 +24,7 @@ export const torchConsoleZhCN = {
   'torch_console.status.running': '运行中',
   'torch_console.status.completed': '已完成',
   'torch_console.status.failed': '失败',
+  'torch_console.status.interrupted': '已中断',
 
   // 各情形（SPEC §8）
   'torch_console.figure.E1': 'E1 新建法人账号',

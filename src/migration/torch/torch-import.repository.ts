@@ -171,6 +171,11 @@ export class TorchImportRepository {
     ]);
   }
 
+  /** Part of every batch's write: the run is alive (see TorchReportService, interrupted runs). */
+  heartbeat(runId: string): Statement {
+    return { sql: 'update torch_runs set heartbeat_at = now() where id = ?', bindings: [runId] };
+  }
+
   async startRun(run: { id: string; mode: 'dry_run' | 'apply'; file: string; actor: string }): Promise<void> {
     await this.db('torch_runs').insert({ id: run.id, mode: run.mode, file: run.file, actor: run.actor });
   }

@@ -487,6 +487,7 @@ export class TorchImportService {
       this.repository.legacyPasswordsInsert(passwords),
       this.authorizations.grantManyStatement(grants, { systems: this.authorizedSystems, origin: 'migration', grantedBy: 'torch-import' }),
       this.repository.outcomesInsert([...decidedNow.values()], runId),
+      this.repository.heartbeat(runId),
     ];
     return { id: ++this.plans, statements, result };
   }

@@ -15,7 +15,12 @@ export interface TorchRun {
   id: string;
   mode: RunMode;
   file: string;
-  status: 'running' | 'completed' | 'failed';
+  /**
+   * `interrupted`: an apply run still marked running that has written no batch for
+   * RUN_SILENCE_MINUTES, so was killed. (A dry run's batches are rolled back, its heartbeat with
+   * them; a killed one stays running, having changed nothing.)
+   */
+  status: 'running' | 'interrupted' | 'completed' | 'failed';
   /** The figures as the import recorded them (torch_runs.counts). */
   counts: Partial<RunCounts>;
   actor: string;
@@ -57,12 +62,15 @@ const maskPersonal = (text: string) => (text.match(MOBILE) ? text.replace(MOBILE
 
 const isRunId = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 
+/** Longer than any batch takes: an apply run silent this long is not running any more. */
+export const RUN_SILENCE_MINUTES = 10;
+
 function toRun(row: Record<string, unknown>): TorchRun {
   return {
     id: row.id as string,
     mode: row.mode as RunMode,
     file: row.file as string,
-    status: row.status as TorchRun['status'],
+    status: row.silent ? 'interrupted' : (row.status as TorchRun['status']),
     counts: (row.counts as Partial<RunCounts> | null) ?? {},
     actor: row.actor as string,
     startedAt: new Date(row.started_at as string),
@@ -76,22 +84,27 @@ export class TorchReportService {
     private readonly crypt: PiiCrypto,
   ) {}
 
+  /** torch_runs' columns, and whether the run has fallen silent (by the database's clock, as its heartbeat). */
+  private runColumns() {
+    return ['*', this.db.raw(`(status = 'running' and mode = 'apply' and heartbeat_at < now() - interval '${RUN_SILENCE_MINUTES} minutes') as silent`)];
+  }
+
   /** The newest run. */
   async latestRun(): Promise<TorchRun | undefined> {
-    const row = await this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('*');
+    const row = await this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(...this.runColumns());
     return row ? toRun(row) : undefined;
   }
 
   async run(id: string): Promise<TorchRun | undefined> {
     if (!isRunId(id)) return undefined;
-    const row = await this.db('torch_runs').where({ id }).first();
+    const row = await this.db('torch_runs').where({ id }).first(...this.runColumns());
     return row ? toRun(row) : undefined;
   }
 
   /** A page of runs, latest first. */
   async runs(offset: number, limit: number): Promise<Page<TorchRun>> {
     const [rows, count] = await Promise.all([
-      this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id' }]).offset(offset).limit(limit).select(),
+      this.db('torch_runs').orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id' }]).offset(offset).limit(limit).select(...this.runColumns()),
       this.db('torch_runs').count<{ count: string }[]>({ count: '*' }),
     ]);
     return { items: rows.map(toRun), total: Number(count[0]!.count) };
