@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { AuditService } from '../audit/audit.service.js';
+import { byActor, type AuditService } from '../audit/audit.service.js';
 import type { Db } from '../db/database.js';
 import { DomainError, ValidationError } from '../errors.js';
 import type { MessageKey } from '../i18n/index.js';
@@ -167,10 +167,8 @@ export class AccountService {
         {
           event: 'account.created',
           outcome: 'success',
-          actor: { type: actor.type, id: actor.id },
+          ...byActor(actor),
           subject: { type: 'account', id },
-          ip: actor.ip,
-          requestId: actor.requestId,
           details: { kind: input.kind, realNameVerified: Boolean(input.realNameVerified) },
         },
         trx,

@@ -1,4 +1,4 @@
-import type { AuditService } from '../audit/audit.service.js';
+import { byActor, type AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { DomainError, NotFoundError, ValidationError } from '../errors.js';
@@ -99,10 +99,8 @@ export class LegalProfileService {
         {
           event: 'profile.updated',
           outcome: 'success',
-          actor: { type: actor.type, id: actor.id },
+          ...byActor(actor),
           subject: { type: 'account', id: account.id },
-          ip: actor.ip,
-          requestId: actor.requestId,
           details: { kind: 'legal', identityChanged: saved.identityChanged },
         },
         trx,

@@ -1,4 +1,4 @@
-import type { AuditService } from '../audit/audit.service.js';
+import { byActor, type AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { DomainError, ValidationError } from '../errors.js';
@@ -60,10 +60,8 @@ export class ProfileService {
         {
           event: 'profile.updated',
           outcome: 'success',
-          actor: { type: actor.type, id: actor.id },
+          ...byActor(actor),
           subject: { type: 'account', id: account.id },
-          ip: actor.ip,
-          requestId: actor.requestId,
           details: { identityChanged },
         },
         trx,
@@ -96,7 +94,7 @@ export class ProfileService {
     const credentials = await this.accounts.findCredentials(account.loginName);
     const currentOk = credentials?.passwordHash ? await this.hasher.verify(credentials.passwordHash, form.currentPassword) : false;
     if (!currentOk) {
-      await this.audit.record({ event: 'password.change_failed', outcome: 'failure', actor: { type: actor.type, id: actor.id }, subject: { type: 'account', id: account.id }, ip: actor.ip, requestId: actor.requestId });
+      await this.audit.record({ event: 'password.change_failed', outcome: 'failure', ...byActor(actor), subject: { type: 'account', id: account.id } });
       throw new ValidationError({ currentPassword: 'profile.error.current_password_wrong' });
     }
     const hash = await this.hasher.hash(form.newPassword);
@@ -104,7 +102,7 @@ export class ProfileService {
       await this.accounts.updatePasswordHash(account.id, hash, trx);
       await revokeAccountGrants(trx, account.id);
       await this.audit.record(
-        { event: 'password.changed', outcome: 'success', actor: { type: actor.type, id: actor.id }, subject: { type: 'account', id: account.id }, ip: actor.ip, requestId: actor.requestId },
+        { event: 'password.changed', outcome: 'success', ...byActor(actor), subject: { type: 'account', id: account.id } },
         trx,
       );
     });
@@ -140,10 +138,8 @@ export class ProfileService {
         {
           event: 'mobile.changed',
           outcome: 'success',
-          actor: { type: actor.type, id: actor.id },
+          ...byActor(actor),
           subject: { type: 'account', id: account.id },
-          ip: actor.ip,
-          requestId: actor.requestId,
           details: { from: maskMobile(account.mobile), to: maskMobile(mobile) },
         },
         trx,

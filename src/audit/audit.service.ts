@@ -15,6 +15,11 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+/** Who did it, as an audit event names them: the actor, with the address and request it came from. */
+export function byActor(actor: { type: AuditEvent['actor']['type']; id?: string; ip?: string; requestId?: string }): Pick<AuditEvent, 'actor' | 'ip' | 'requestId'> {
+  return { actor: { type: actor.type, id: actor.id }, ip: actor.ip, requestId: actor.requestId };
+}
+
 /** The append-only audit log (the table refuses updates and early deletes). */
 export class AuditService {
   constructor(

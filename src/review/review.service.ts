@@ -3,7 +3,7 @@ import type { AccountRepository, LegalIdentity } from '../accounts/account.repos
 import type { Actor } from '../accounts/account.service.js';
 import type { AccountKind, PersonBlock, RealNameStatus } from '../accounts/account.types.js';
 import { readyForReview } from '../accounts/legal-profile.rules.js';
-import type { AuditService } from '../audit/audit.service.js';
+import { byActor, type AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { DomainError, NotFoundError, ValidationError } from '../errors.js';
@@ -234,10 +234,8 @@ export class ReviewService {
       {
         event: 'review.opened',
         outcome: 'success',
-        actor: { type: actor.type, id: actor.id },
+        ...byActor(actor),
         subject: { type: 'review_case', id: opened.id },
-        ip: actor.ip,
-        requestId: actor.requestId,
         details: { accountId: opened.accountId, kind: opened.kind },
       },
       trx,

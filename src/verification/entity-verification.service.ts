@@ -15,7 +15,7 @@ import { isRealNameSettled } from '../accounts/account.types.js';
 import type { AccountRepository, LegalIdentity } from '../accounts/account.repository.js';
 import type { Actor } from '../accounts/account.service.js';
 import { validateUscc } from '../accounts/identity-documents.js';
-import type { AuditService } from '../audit/audit.service.js';
+import { byActor, type AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
@@ -90,10 +90,8 @@ export class EntityVerificationService {
       {
         event: 'verification.automatic',
         outcome: AUDIT_OUTCOME[outcome],
-        actor: { type: actor.type, id: actor.id },
+        ...byActor(actor),
         subject: { type: 'account', id: identity.accountId },
-        ip: actor.ip,
-        requestId: actor.requestId,
         // A USCC is public registry data, not personal data.
         details: { kind: 'legal', result: outcome, uscc: identity.uscc, ...details },
       },

@@ -11,7 +11,7 @@
 import { type Account, type RealNameStatus, isRealNameSettled } from '../accounts/account.types.js';
 import type { Actor } from '../accounts/account.service.js';
 import { validateDocumentNumber, type DocumentType } from '../accounts/identity-documents.js';
-import type { AuditOutcome, AuditService } from '../audit/audit.service.js';
+import { byActor, type AuditOutcome, type AuditService } from '../audit/audit.service.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
@@ -128,10 +128,8 @@ export class VerificationService {
       {
         event: 'verification.automatic',
         outcome: AUDIT_OUTCOME[outcome],
-        actor: { type: actor.type, id: actor.id },
+        ...byActor(actor),
         subject: { type: 'account', id: identity.accountId },
-        ip: actor.ip,
-        requestId: actor.requestId,
         details: {
           result: outcome,
           documentType: identity.documentType,

@@ -2,7 +2,7 @@ import type { AccountRepository } from '../../accounts/account.repository.js';
 import type { Actor } from '../../accounts/account.service.js';
 import type { Account } from '../../accounts/account.types.js';
 import { checkPassword } from '../../accounts/password-policy.js';
-import type { AuditService } from '../../audit/audit.service.js';
+import { byActor, type AuditService } from '../../audit/audit.service.js';
 import type { Db } from '../../db/database.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import type { MessageKey } from '../../i18n/index.js';
@@ -61,7 +61,7 @@ export class NewPasswordService {
     else if (form.newPassword !== form.confirmPassword) fields.confirmPassword = 'profile.error.confirm_mismatch';
     if (Object.keys(fields).length) throw new ValidationError(fields);
 
-    const audited = { actor: { type: actor.type, id: actor.id }, subject: { type: 'account', id: account.id }, ip: actor.ip, requestId: actor.requestId };
+    const audited = { ...byActor(actor), subject: { type: 'account', id: account.id } };
     try {
       // Asked before the (costly) hash as well, so a stale page is answered at once.
       if (!(await this.credentials.outstanding(account.id))) throw new CredentialNoLongerValid();
