@@ -4,14 +4,13 @@
  * reference_register_people table at start-up and by `db migrate`; only the keyed blind index of
  * each number is stored, so the table leaks no number even if the file is later removed.
  */
-import fs from 'node:fs';
 import { z } from 'zod';
 import { DOCUMENT_TYPES_BY_IDENTITY, validateDocumentNumber, type DocumentType } from '../accounts/identity-documents.js';
-import { SettingsError, type Settings } from '../settings.js';
+import type { Settings } from '../settings.js';
+import { readRegisterFile, RegisterFileError, type RegisterFormat } from './register-file.js';
 import type { ReferenceRegisterRepository, RegisterPerson } from './reference-register.repository.js';
 
-/** The file cannot be used; like a bad setting, it stops start-up with one line. */
-export class ReferenceRegisterFileError extends SettingsError {}
+export { RegisterFileError as ReferenceRegisterFileError };
 
 const DOCUMENT_TYPES = Object.values(DOCUMENT_TYPES_BY_IDENTITY).flat() as [DocumentType, ...DocumentType[]];
 
@@ -23,45 +22,20 @@ const entrySchema = z
   })
   .strict();
 
-/** Validated people, numbers normalised; errors name the entry and field but never echo a number. */
-export function parseReferenceRegister(entries: unknown, source: string): RegisterPerson[] {
-  if (!Array.isArray(entries)) throw new ReferenceRegisterFileError(`${source}: must be a JSON array of people`);
-  const seen = new Set<string>();
-  return entries.map((entry, index) => {
-    const parsed = entrySchema.safeParse(entry);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.length ? `${issue.path.join('.')}: ` : '';
-      throw new ReferenceRegisterFileError(`${source}: entry ${index}: ${field}${issue.message}`);
-    }
-    const { name, document_type: documentType, document_number: number } = parsed.data;
+/** People, numbers normalised; a fault names the entry and field but never echoes a number. */
+const REFERENCE_REGISTER: RegisterFormat<typeof entrySchema, RegisterPerson> = {
+  setting: 'REFERENCE_REGISTER_FILE',
+  holds: 'people',
+  schema: entrySchema,
+  keyField: 'document_number',
+  toEntry({ name, document_type: documentType, document_number: number }) {
     const checked = validateDocumentNumber(documentType, number);
-    if (!checked.ok) {
-      throw new ReferenceRegisterFileError(`${source}: entry ${index}: document_number: not a valid ${documentType} number (${checked.reason})`);
-    }
-    const key = `${documentType}:${checked.normalized}`;
-    if (seen.has(key)) throw new ReferenceRegisterFileError(`${source}: entry ${index}: document_number: listed twice`);
-    seen.add(key);
-    return { name, documentType, documentNumber: checked.normalized };
-  });
-}
+    if (!checked.ok) return { fault: `document_number: not a valid ${documentType} number (${checked.reason})` };
+    return { key: `${documentType}:${checked.normalized}`, entry: { name, documentType, documentNumber: checked.normalized } };
+  },
+};
 
-export function readReferenceRegisterFile(file: string): RegisterPerson[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ReferenceRegisterFileError(`REFERENCE_REGISTER_FILE: cannot read ${file}: ${(error as Error).message}`);
-  }
-  let entries: unknown;
-  try {
-    entries = JSON.parse(text);
-  } catch {
-    // JSON.parse quotes the text around the mistake, which may be someone's document number.
-    throw new ReferenceRegisterFileError(`REFERENCE_REGISTER_FILE: ${file} is not valid JSON`);
-  }
-  return parseReferenceRegister(entries, `REFERENCE_REGISTER_FILE: ${file}`);
-}
+export const readReferenceRegisterFile = (file: string): RegisterPerson[] => readRegisterFile(REFERENCE_REGISTER, file);
 
 /** Loads the register file when the reference register is the authority; returns how many people. */
 export async function loadReferenceRegister(settings: Settings, register: ReferenceRegisterRepository): Promise<number> {
