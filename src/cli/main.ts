@@ -5,7 +5,7 @@ import { migrateLatest } from '../db/migrate.js';
 import { ValidationError } from '../errors.js';
 import { isValidMainlandMobile, normalizeMobile } from '../accounts/identity-documents.js';
 import { matchLocale, translator } from '../i18n/index.js';
-import { createLogger } from '../logger.js';
+import { createLogger, serializeError } from '../logger.js';
 import { ClientsFileError, loadClientsFile } from '../oidc/clients.js';
 import { loadSettings, SettingsError, type Settings } from '../settings.js';
 import { loadReferenceRegister } from '../verification/reference-register.file.js';
@@ -262,6 +262,7 @@ run(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`error: ${error.message}`);
     process.exit(1);
   }
-  console.error(error);
+  // Not the error object itself: a database error's detail quotes the values that clashed.
+  console.error(serializeError(error as Error));
   process.exit(1);
 });

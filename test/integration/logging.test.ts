@@ -59,6 +59,20 @@ describe('log redaction', () => {
     expect(line.err).toMatchObject({ type: 'Error', message: 'duplicate key value violates unique constraint', errorCode: '23505' });
   });
 
+  test('when a database error is logged, then its detail, which quotes the clashing values, is not', () => {
+    const out = capture();
+    const error = Object.assign(new Error('duplicate key value violates unique constraint "accounts_login_name_key_unique"'), {
+      code: '23505',
+      constraint: 'accounts_login_name_key_unique',
+      detail: `Key (login_name_key)=(${secrets.mobile}) already exists.`,
+    });
+    createLogger('info', out).error({ err: error }, 'insert failed');
+    const line = JSON.parse(out.lines[0]!);
+    expect(line.err).toMatchObject({ errorCode: '23505', constraint: 'accounts_login_name_key_unique' });
+    expect(line.err).not.toHaveProperty('detail');
+    expect(out.text()).not.toContain(secrets.mobile);
+  });
+
   test('when request headers are logged, then the authorization header, cookies and redirect locations are redacted', () => {
     const out = capture();
     createLogger('info', out).info(
